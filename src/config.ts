@@ -1,0 +1,83 @@
+/**
+ * Configuration: explicit options first, then the environment. Reading the environment costs
+ * nothing at import; it happens when `DynamORM.create()` is called.
+ */
+import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { DynamORMError } from './errors.js';
+
+/** A request on its way to DynamoDB, as middleware sees it. */
+export interface DynamORMRequest {
+  /** DynamoDB operation name: `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`, `CreateTable`, ... */
+  readonly operation: string;
+  /** The plain DynamoDB input object. Middleware may replace it. */
+  readonly input: Record<string, unknown>;
+  /** The model the request is for, when there is one. */
+  readonly model?: string;
+}
+
+/**
+ * Middleware around every request: call `next` to send it (possibly with a changed request), and
+ * return or transform the output. Used for metrics, tracing, logging, caching and retries.
+ */
+export type Middleware = (request: DynamORMRequest, next: (request: DynamORMRequest) => Promise<unknown>) => Promise<unknown>;
+
+/** Options for `DynamORM.create()`. Every field is optional; the environment fills the rest. */
+export interface DynamORMConfig {
+  /** An existing client to reuse (its own config wins). */
+  readonly client?: DynamoDBClient;
+  /** DynamoDB endpoint; defaults to `DYNAMODB_ENDPOINT`, else the AWS endpoint of the region. */
+  readonly endpoint?: string;
+  /** Region; defaults to `AWS_REGION`, `AWS_DEFAULT_REGION`, else `us-east-1`. */
+  readonly region?: string;
+  /** Credentials passed to the SDK client (defaults to the SDK's own provider chain). */
+  readonly credentials?: DynamoDBClientConfig['credentials'];
+  /** Prefix added to every table name, e.g. `staging-`; defaults to `DYNAMORM_TABLE_PREFIX`. */
+  readonly tablePrefix?: string;
+  /** Clock for createdAt/updatedAt; defaults to `() => new Date()`. */
+  readonly clock?: () => Date;
+  /** Middleware, outermost first. */
+  readonly middleware?: readonly Middleware[];
+  /**
+   * Allow a plain-HTTP endpoint that is not on this machine. Off by default: outside localhost,
+   * DynamORM only talks HTTPS.
+   */
+  readonly allowInsecureEndpoint?: boolean;
+}
+
+/** The configuration after defaults and the environment are applied. */
+export interface ResolvedConfig {
+  readonly client?: DynamoDBClient;
+  readonly endpoint?: string;
+  readonly region: string;
+  readonly credentials?: DynamoDBClientConfig['credentials'];
+  readonly tablePrefix: string;
+  readonly clock: () => Date;
+  readonly middleware: readonly Middleware[];
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+
+/** Resolves options against the environment and checks them. */
+export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const endpoint = config.endpoint ?? (env.DYNAMODB_ENDPOINT || undefined);
+  if (endpoint !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      throw new DynamORMError('CONFIG', `endpoint ${JSON.stringify(endpoint)} is not a URL`);
+    }
+    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !config.allowInsecureEndpoint) {
+      throw new DynamORMError('CONFIG', `endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
+    }
+  }
+  return {
+    ...(config.client ? { client: config.client } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    region: config.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
+    clock: config.clock ?? (() => new Date()),
+    middleware: config.middleware ?? [],
+  };
+}

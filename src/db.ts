@@ -1,0 +1,123 @@
+/**
+ * The DynamORM entry point: configuration, one lazily created client, the middleware chain, and
+ * typed handles for models. Creating a DynamORM does no I/O; the SDK client is built on first use.
+ */
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { resolveConfig, type DynamORMConfig, type DynamORMRequest, type Middleware, type ResolvedConfig } from './config.js';
+import type { AnyModel } from './model/model.js';
+import { mapAwsError } from './ops/aws-errors.js';
+import { ModelClient } from './ops/model-client.js';
+import { TableManager } from './ops/table.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type CommandClass = new (input: any) => any;
+
+const COMMANDS: Record<string, CommandClass> = {
+  PutItem: PutItemCommand,
+  GetItem: GetItemCommand,
+  UpdateItem: UpdateItemCommand,
+  DeleteItem: DeleteItemCommand,
+  CreateTable: CreateTableCommand,
+  DeleteTable: DeleteTableCommand,
+  DescribeTable: DescribeTableCommand,
+  DescribeTimeToLive: DescribeTimeToLiveCommand,
+  UpdateTimeToLive: UpdateTimeToLiveCommand,
+};
+
+/** A DynamORM database: create one per process (module scope) and reuse it across invocations. */
+export class DynamORM {
+  /** The resolved configuration. */
+  readonly config: ResolvedConfig;
+  /** Table creation, comparison and deletion from models. */
+  readonly tables: TableManager;
+  private lazyClient: DynamoDBClient | undefined;
+  private readonly handles = new WeakMap<AnyModel, unknown>();
+  private middleware: readonly Middleware[];
+
+  private constructor(config: ResolvedConfig) {
+    this.config = config;
+    this.middleware = config.middleware;
+    this.lazyClient = config.client;
+    this.tables = new TableManager(this);
+  }
+
+  /**
+   * Creates a database handle. Options left out come from the environment (`DYNAMODB_ENDPOINT`,
+   * `AWS_REGION`, `DYNAMORM_TABLE_PREFIX`). No client is created and nothing is sent yet.
+   */
+  static create(config: DynamORMConfig = {}): DynamORM {
+    return new DynamORM(resolveConfig(config));
+  }
+
+  /** The AWS SDK client, created on first use and reused afterwards. */
+  get client(): DynamoDBClient {
+    if (!this.lazyClient) {
+      this.lazyClient = new DynamoDBClient({
+        region: this.config.region,
+        ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
+        ...(this.config.credentials ? { credentials: this.config.credentials } : {}),
+      });
+    }
+    return this.lazyClient;
+  }
+
+  /** The typed handle for a model: `db.model(Payment).create(...)`. Handles are cached. */
+  model<M extends AnyModel>(model: M): ModelClient<M> {
+    let handle = this.handles.get(model) as ModelClient<M> | undefined;
+    if (!handle) {
+      handle = new ModelClient(this, model);
+      this.handles.set(model, handle);
+    }
+    return handle;
+  }
+
+  /** The physical table name of a model (table prefix applied). */
+  tableName(model: AnyModel): string {
+    return this.config.tablePrefix + model.table;
+  }
+
+  /** Adds middleware around every request (after the ones given in the config). */
+  use(middleware: Middleware): this {
+    this.middleware = [...this.middleware, middleware];
+    return this;
+  }
+
+  /**
+   * Sends one DynamoDB request through the middleware chain. Errors other than conditional-check
+   * failures come back as DynamORM errors.
+   * @internal Used by the operations; not a stable API.
+   */
+  async send<T>(request: DynamORMRequest): Promise<T> {
+    const chain = this.middleware;
+    const dispatch = (index: number, req: DynamORMRequest): Promise<unknown> => {
+      const mw = chain[index];
+      if (mw) return mw(req, (next) => dispatch(index + 1, next));
+      const Command = COMMANDS[req.operation];
+      if (!Command) throw new Error(`unknown operation ${req.operation}`);
+      return this.client.send(new Command(req.input));
+    };
+    try {
+      return (await dispatch(0, request)) as T;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw error;
+      throw mapAwsError(error, request.operation);
+    }
+  }
+
+  /** Closes the client's connections (tests, scripts). Lambda functions keep the client for reuse. */
+  destroy(): void {
+    this.lazyClient?.destroy();
+    this.lazyClient = undefined;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The DynamORM error hierarchy. Every error thrown by DynamORM is a {@link DynamORMError}; errors that
+ * come from DynamoDB keep the original SDK error as `cause`.
+ *
+ * ```
+ * DynamORMError
+ * ├── ModelDefinitionError         the model itself is wrong (thrown at model() time)
+ * ├── ValidationError              bad input, thrown before any request is sent
+ * ├── ConditionalCheckFailedError  a write condition did not hold
+ * │   ├── VersionConflictError     the stored version is not the expected one
+ * │   ├── ItemAlreadyExistsError   create() found an item with the same key
+ * │   └── ItemNotFoundError        update()/delete() of a missing item, get({ required: true })
+ * ├── ThrottledError               DynamoDB throttled the request
+ * ├── TimeoutError                 the request was aborted or timed out
+ * └── DynamoDBError                any other error returned by DynamoDB
+ * ```
+ * @packageDocumentation
+ */
+
+/** Base class of every error DynamORM throws. */
+export class DynamORMError extends Error {
+  /** A stable machine-readable code, e.g. `VALIDATION`, `VERSION_CONFLICT`. */
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The model definition is invalid (unknown key field, bad key template, ...). Thrown by `model()`. */
+export class ModelDefinitionError extends DynamORMError {
+  constructor(message: string) {
+    super('MODEL_DEFINITION', message);
+  }
+}
+
+/** One reason an input failed validation. */
+export interface ValidationIssue {
+  /** Path of the offending field, e.g. `['address', 'city']` or `['tags', 2]`. */
+  readonly path: readonly (string | number)[];
+  /** The rule that failed: `required`, `type`, `unknown-field`, `key-change`, `item-size`, ... */
+  readonly rule: string;
+  /** Human readable explanation. */
+  readonly message: string;
+}
+
+/**
+ * Input did not pass validation. Thrown before any request is sent, so nothing was written.
+ * `issues` lists every problem found; `path` and `rule` describe the first one.
+ */
+export class ValidationError extends DynamORMError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[], context?: string) {
+    const first = issues[0] ?? { path: [], rule: 'invalid', message: 'invalid input' };
+    const where = first.path.length > 0 ? `${formatPath(first.path)}: ` : '';
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+    super('VALIDATION', `${context ? `${context}: ` : ''}${where}${first.message} [${first.rule}]${more}`);
+    this.issues = issues;
+  }
+  /** Path of the first failing field. */
+  get path(): readonly (string | number)[] {
+    return this.issues[0]?.path ?? [];
+  }
+  /** Rule of the first failure. */
+  get rule(): string {
+    return this.issues[0]?.rule ?? 'invalid';
+  }
+}
+
+/** Fields that identify the item an error is about. */
+export interface ErrorTarget {
+  /** Model name. */
+  readonly model: string;
+  /** Key of the item, as field values. */
+  readonly key: Record<string, unknown>;
+}
+
+/** A write condition did not hold; nothing was written. `item` is the stored item when DynamoDB returned it. */
+export class ConditionalCheckFailedError extends DynamORMError {
+  readonly model: string;
+  readonly key: Record<string, unknown>;
+  /** The item as stored when the condition failed (decoded), if DynamoDB returned it. */
+  readonly item: Record<string, unknown> | undefined;
+  constructor(target: ErrorTarget, item?: Record<string, unknown>, options?: { cause?: unknown; message?: string; code?: string }) {
+    super(
+      options?.code ?? 'CONDITIONAL_CHECK_FAILED',
+      options?.message ?? `${target.model} ${formatKey(target.key)}: the write condition did not hold`,
+      options,
+    );
+    this.model = target.model;
+    this.key = target.key;
+    this.item = item;
+  }
+}
+
+/** The stored version differs from the expected one: somebody else wrote first. Nothing was written. */
+export class VersionConflictError extends ConditionalCheckFailedError {
+  readonly expectedVersion: number;
+  /** The version stored now, when known. */
+  readonly actualVersion: number | undefined;
+  constructor(target: ErrorTarget, expectedVersion: number, actualVersion: number | undefined, item?: Record<string, unknown>, cause?: unknown) {
+    super(target, item, {
+      cause,
+      code: 'VERSION_CONFLICT',
+      message: `${target.model} ${formatKey(target.key)}: expected version ${expectedVersion}, found ${actualVersion ?? 'none'}`,
+    });
+    this.expectedVersion = expectedVersion;
+    this.actualVersion = actualVersion;
+  }
+}
+
+/** `create()` found an item with the same key. Nothing was written. */
+export class ItemAlreadyExistsError extends ConditionalCheckFailedError {
+  constructor(target: ErrorTarget, item?: Record<string, unknown>, cause?: unknown) {
+    super(target, item, { cause, code: 'ALREADY_EXISTS', message: `${target.model} ${formatKey(target.key)} already exists` });
+  }
+}
+
+/** The item does not exist: `update()`/`delete()` of a missing item, or `get(key, { required: true })`. */
+export class ItemNotFoundError extends ConditionalCheckFailedError {
+  constructor(target: ErrorTarget, cause?: unknown) {
+    super(target, undefined, { cause, code: 'NOT_FOUND', message: `${target.model} ${formatKey(target.key)} not found` });
+  }
+}
+
+/** DynamoDB throttled the request (provisioned throughput, request limit, or a throttling exception). */
+export class ThrottledError extends DynamORMError {
+  constructor(message: string, cause?: unknown) {
+    super('THROTTLED', message, { cause });
+  }
+}
+
+/** The request timed out or was aborted before DynamoDB answered. It may or may not have been applied. */
+export class TimeoutError extends DynamORMError {
+  constructor(message: string, cause?: unknown) {
+    super('TIMEOUT', message, { cause });
+  }
+}
+
+/** Any other error from DynamoDB. `awsCode` is the SDK error name; `cause` is the original error. */
+export class DynamoDBError extends DynamORMError {
+  readonly awsCode: string;
+  constructor(awsCode: string, message: string, cause?: unknown) {
+    super('DYNAMODB', `${awsCode}: ${message}`, { cause });
+    this.awsCode = awsCode;
+  }
+}
+
+/** Formats a field path as `a.b[2].c`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${part}` : part;
+  return out;
+}
+
+function formatKey(key: Record<string, unknown>): string {
+  const parts = Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`);
+  return `{${parts.join(', ')}}`;
+}

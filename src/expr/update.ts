@@ -1,0 +1,162 @@
+/**
+ * Compiles an update patch into an UpdateExpression. Fields not named in the patch are never
+ * touched; `undefined` values are ignored (never written as empty values); keys, key-template fields
+ * and clock/version fields cannot be patched.
+ */
+import { ValidationError } from '../errors.js';
+import type { Issues } from '../marshal/codec.js';
+import { describe } from '../marshal/codec.js';
+import { MAX_ITEM_BYTES, valueSize } from '../marshal/item-size.js';
+import { templateValue } from '../model/item-codec.js';
+import type { CompiledModel, FieldMeta } from '../model/model.js';
+import type { Placeholders } from './placeholders.js';
+import { UpdateAction } from './update-actions.js';
+
+/** What the update writes besides the patch. */
+export interface UpdateExtras {
+  /** Time for the updatedAt field. */
+  readonly now: Date;
+  /** Next version to write, or `'increment'` to add one without knowing the current value. */
+  readonly nextVersion?: number | 'increment';
+}
+
+/** Compiles `patch` into an UpdateExpression; throws {@link ValidationError} before anything is sent. */
+export function compileUpdate(
+  model: CompiledModel,
+  patch: Readonly<Record<string, unknown>>,
+  extras: UpdateExtras,
+  ph: Placeholders,
+  context: string,
+): string {
+  const issues: Issues = [];
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new ValidationError([{ path: [], rule: 'type', message: 'expected a patch object' }], context);
+  }
+  const set: string[] = [];
+  const remove: string[] = [];
+  const add: string[] = [];
+  const del: string[] = [];
+  const plainValues: Record<string, unknown> = {};
+  const keyComponents = new Set(model.keyInputFields.map((f) => f.name));
+  let patchBytes = 0;
+
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const field = model.byName.get(name);
+    const path = [name];
+    if (!field) {
+      issues.push({ path, rule: 'unknown-field', message: 'is not a field of this model' });
+      continue;
+    }
+    if (field.key !== 'none' || keyComponents.has(name)) {
+      issues.push({ path, rule: 'key-change', message: 'is part of the primary key and cannot be updated' });
+      continue;
+    }
+    if (field.spec.generated !== 'none') {
+      issues.push({ path, rule: 'computed', message: `is set by DynamORM (${field.spec.generated}) and cannot be updated` });
+      continue;
+    }
+    const target = ph.name(field.stored);
+    if (!(value instanceof UpdateAction)) {
+      if (value === null) {
+        issues.push({ path, rule: 'type', message: 'null is not a value; use remove() to delete an optional field' });
+        continue;
+      }
+      const av = field.codec.encode(value, path, issues);
+      plainValues[name] = value;
+      if (av) {
+        patchBytes += valueSize(av);
+        set.push(`${target} = ${ph.value(av)}`);
+      } else if (field.spec.kind.endsWith('Set') && issues.length === 0) {
+        remove.push(target); // an empty set: DynamoDB has none, so the attribute goes
+      }
+      continue;
+    }
+    compileAction(field, value, target, ph, issues, { set, remove, add, del });
+  }
+
+  // Index keys built from templates follow their fields; a partial change would leave them stale.
+  for (const t of model.templates) {
+    if (t.key !== 'none' || !t.template) continue;
+    const touched = t.template.fields.filter((f) => f in patch && patch[f] !== undefined);
+    if (touched.length === 0) continue;
+    const missing = t.template.fields.filter((f) => plainValues[f] === undefined);
+    if (missing.length > 0) {
+      issues.push({
+        path: [touched[0] as string],
+        rule: 'key-template',
+        message: `changes index key ${t.name}; give all of ${t.template.fields.join(', ')} as plain values in the same update`,
+      });
+      continue;
+    }
+    const av = templateValue(model, t, plainValues, issues);
+    if (av) set.push(`${ph.name(t.stored)} = ${ph.value(av)}`);
+  }
+
+  if (model.updatedAt) set.push(`${ph.name(model.updatedAt.stored)} = ${ph.value(model.updatedAt.codec.encode(extras.now, [], issues)!)}`);
+  if (model.version && extras.nextVersion !== undefined) {
+    const v = ph.name(model.version.stored);
+    if (extras.nextVersion === 'increment') add.push(`${v} ${ph.value({ N: '1' })}`);
+    else set.push(`${v} = ${ph.value({ N: String(extras.nextVersion) })}`);
+  }
+  if (patchBytes > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `the patch alone is ${patchBytes} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
+  if (issues.length > 0) throw new ValidationError(issues, context);
+  if (set.length + remove.length + add.length + del.length === 0) {
+    throw new ValidationError([{ path: [], rule: 'empty-update', message: 'the patch changes nothing' }], context);
+  }
+  const clauses: string[] = [];
+  if (set.length) clauses.push(`SET ${set.join(', ')}`);
+  if (remove.length) clauses.push(`REMOVE ${remove.join(', ')}`);
+  if (add.length) clauses.push(`ADD ${add.join(', ')}`);
+  if (del.length) clauses.push(`DELETE ${del.join(', ')}`);
+  return clauses.join(' ');
+}
+
+function compileAction(
+  field: FieldMeta,
+  action: UpdateAction,
+  target: string,
+  ph: Placeholders,
+  issues: Issues,
+  out: { set: string[]; remove: string[]; add: string[]; del: string[] },
+): void {
+  const path = [field.name];
+  const kind = field.spec.kind;
+  const isSet = kind.endsWith('Set');
+  const numeric = kind === 'number' || kind === 'integer' || kind === 'cents' || kind === 'bigint' || kind === 'decimal';
+  const bad = (message: string) => issues.push({ path, rule: 'update-action', message });
+  switch (action.kind) {
+    case 'remove':
+      if (!field.spec.optional) bad('is required and cannot be removed');
+      else out.remove.push(target);
+      return;
+    case 'ifNotExists': {
+      const av = field.codec.encode(action.value, path, issues);
+      if (av) out.set.push(`${target} = if_not_exists(${target}, ${ph.value(av)})`);
+      return;
+    }
+    case 'add': {
+      if (!numeric && !isSet) return void bad(`add() works on numbers and sets, not on ${kind}`);
+      const av = field.codec.encode(action.value, path, issues);
+      if (av) out.add.push(`${target} ${ph.value(av)}`);
+      return;
+    }
+    case 'removeFromSet': {
+      if (!isSet) return void bad(`removeFromSet() works on sets, not on ${kind}`);
+      const av = field.codec.encode(action.value, path, issues);
+      if (av) out.del.push(`${target} ${ph.value(av)}`);
+      return;
+    }
+    case 'append':
+    case 'prepend': {
+      if (kind !== 'list') return void bad(`${action.kind}() works on lists, not on ${kind}`);
+      if (!Array.isArray(action.value)) return void bad(`${action.kind}() takes an array, got ${describe(action.value)}`);
+      const av = field.codec.encode(action.value, path, issues);
+      if (!av) return;
+      const existing = `if_not_exists(${target}, ${ph.value({ L: [] })})`;
+      const items = ph.value(av);
+      out.set.push(`${target} = list_append(${action.kind === 'append' ? `${existing}, ${items}` : `${items}, ${existing}`})`);
+      return;
+    }
+  }
+}

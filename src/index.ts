@@ -1,0 +1,37 @@
+/**
+ * DynamORM: a typed, Lambda-first ORM for Amazon DynamoDB.
+ *
+ * ```ts
+ * import { DynamORM, model, attr, type Item } from 'dynamorm';
+ * ```
+ * @packageDocumentation
+ */
+export { DynamORM } from './db.js';
+export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig } from './config.js';
+export { attr, Attr } from './model/attributes.js';
+export type { AnyAttr, AttrKind, Converter, DateStorage, JsonValue, Shape, Validator } from './model/attributes.js';
+export { model } from './model/model.js';
+export type { AnyModel, IndexDefinition, Model, ModelDefinition } from './model/model.js';
+export type { CreateInput, FieldPath, Item, KeyInput, PatchValue, UpdatePatch, ValueAt } from './model/types.js';
+export type { TemplateFields } from './model/key-template.js';
+export { add, append, ifNotExists, prepend, remove, removeFromSet, UpdateAction } from './expr/update-actions.js';
+export type { UpdateActionKind } from './expr/update-actions.js';
+export { Condition } from './expr/condition.js';
+export type { CompareOp, ConditionBuilder, ConditionInput, ConditionOp, OperandOf } from './expr/condition.js';
+export { ModelClient } from './ops/model-client.js';
+export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Projected, PutOptions, UpdateOptions } from './ops/model-client.js';
+export { TableManager, tableDefinition } from './ops/table.js';
+export type { CreateTableOptions, TableDifference } from './ops/table.js';
+export {
+  ConditionalCheckFailedError,
+  DynamoDBError,
+  DynamORMError,
+  ItemAlreadyExistsError,
+  ItemNotFoundError,
+  ModelDefinitionError,
+  ThrottledError,
+  TimeoutError,
+  ValidationError,
+  VersionConflictError,
+} from './errors.js';
+export type { ErrorTarget, ValidationIssue } from './errors.js';

@@ -1,0 +1,425 @@
+/**
+ * Per-attribute codecs: validate a field value and turn it into a DynamoDB AttributeValue, and back.
+ * Codecs are compiled once per attribute at model load. Typed attributes know their DynamoDB type, so
+ * they encode directly (exact for bigint/decimal, one walk, no guessing); `json` attributes use the AWS
+ * SDK's own `convertToAttr`/`convertToNative`.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { convertToAttr, convertToNative } from '@aws-sdk/util-dynamodb';
+import type { ValidationIssue } from '../errors.js';
+import type { AnyAttr, AttrSpec } from '../model/attributes.js';
+import { canonicalDecimal, jsNumberToText, numberProblem, textToBigInt } from './numbers.js';
+
+/** Collects validation issues while encoding. */
+export type Issues = ValidationIssue[];
+type Path = readonly (string | number)[];
+
+/** A compiled codec for one attribute. */
+export interface Codec {
+  /** Validates and encodes; returns `undefined` when the value is to be left out (absent, empty set). */
+  encode(value: unknown, path: Path, issues: Issues, applyRules?: boolean): AttributeValue | undefined;
+  /** Decodes a stored value. Throws when the stored value cannot be represented without loss. */
+  decode(value: AttributeValue, path: Path): unknown;
+  /** Encodes one member of a set or list as a single value (for `contains`). */
+  member?(value: unknown, path: Path, issues: Issues): AttributeValue | undefined;
+}
+
+const MAX_SAFE_EPOCH_SECONDS = 1e11; // year 5138: anything larger is almost certainly milliseconds
+
+function issue(issues: Issues, path: Path, rule: string, message: string): undefined {
+  issues.push({ path: [...path], rule, message });
+  return undefined;
+}
+
+/** Error thrown when a stored value does not fit the model (e.g. an unsafe integer in a `cents` field). */
+export class StoredValueError extends Error {
+  constructor(
+    readonly path: Path,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function numberText(value: unknown, path: Path, issues: Issues, kind: 'number' | 'integer' | 'cents'): string | undefined {
+  if (typeof value !== 'number') return issue(issues, path, 'type', `expected a number, got ${describe(value)}`);
+  if (!Number.isFinite(value)) return issue(issues, path, 'finite', `${value} cannot be stored`);
+  if (kind !== 'number' && !Number.isSafeInteger(value)) {
+    return issue(
+      issues,
+      path,
+      kind === 'cents' ? 'cents' : 'integer',
+      kind === 'cents' ? `${value} is not a safe integer amount of minor units` : `${value} is not a safe integer`,
+    );
+  }
+  const text = jsNumberToText(value);
+  const problem = numberProblem(text);
+  return problem ? issue(issues, path, 'number-range', problem) : text;
+}
+
+function decodeSafeNumber(value: AttributeValue, path: Path, integer: boolean): number {
+  const text = need(value.N, 'N', path);
+  const n = Number(text);
+  if (integer && !Number.isSafeInteger(n)) throw new StoredValueError(path, `stored number ${text} is not a safe integer`);
+  return n;
+}
+
+function need<T>(value: T | undefined, type: string, path: Path): T {
+  if (value === undefined) throw new StoredValueError(path, `expected a stored ${type} value`);
+  return value;
+}
+
+/** Short description of a value's type for error messages (never the value itself: it may be secret). */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a Date';
+  if (value instanceof Set) return 'a Set';
+  if (value instanceof Uint8Array) return 'binary data';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function toDate(value: unknown, path: Path, issues: Issues, spec: AttrSpec): Date | undefined {
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? issue(issues, path, 'date', 'invalid Date') : value;
+  }
+  if (spec.ttl && typeof value === 'number') {
+    if (!Number.isSafeInteger(value) || value < 0) return issue(issues, path, 'ttl', 'TTL must be whole epoch seconds');
+    if (value > MAX_SAFE_EPOCH_SECONDS) {
+      return issue(issues, path, 'ttl', `${value} looks like epoch milliseconds; TTL takes epoch seconds or a Date`);
+    }
+    return new Date(value * 1000);
+  }
+  return issue(issues, path, 'type', `expected a Date, got ${describe(value)}`);
+}
+
+function encodeDate(date: Date, spec: AttrSpec): AttributeValue {
+  switch (spec.dateStorage) {
+    case 'epochSeconds':
+      return { N: String(Math.floor(date.getTime() / 1000)) };
+    case 'epochMillis':
+      return { N: String(date.getTime()) };
+    default:
+      return { S: date.toISOString() };
+  }
+}
+
+function decodeDate(value: AttributeValue, path: Path, spec: AttrSpec): Date {
+  if (spec.dateStorage === 'iso' || spec.dateStorage === undefined) {
+    const d = new Date(need(value.S, 'S', path));
+    if (Number.isNaN(d.getTime())) throw new StoredValueError(path, 'stored date is not a valid ISO string');
+    return d;
+  }
+  const n = Number(need(value.N, 'N', path));
+  return new Date(spec.dateStorage === 'epochSeconds' ? n * 1000 : n);
+}
+
+function setValues(value: unknown, path: Path, issues: Issues): unknown[] | undefined {
+  if (value instanceof Set) return [...(value as Set<unknown>)];
+  if (Array.isArray(value)) return value;
+  return issue(issues, path, 'type', `expected a Set or an array, got ${describe(value)}`);
+}
+
+/** JSON numbers: exact JS numbers stay numbers; anything a double cannot hold exactly comes back as bigint or a string. */
+function wrapJsonNumber(text: string): number | bigint | string {
+  const n = Number(text);
+  if (Number.isSafeInteger(n) || (!Number.isInteger(n) && canonicalDecimal(jsNumberToText(n)) === canonicalDecimal(text))) return n;
+  const canonical = canonicalDecimal(text);
+  return canonical.includes('.') ? canonical : BigInt(canonical);
+}
+
+function checkJson(value: unknown, path: Path, issues: Issues, depth: number): void {
+  if (depth > 32) {
+    issue(issues, path, 'depth', 'nesting deeper than 32 levels');
+    return;
+  }
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) issue(issues, path, 'finite', `${value} cannot be stored`);
+    else {
+      const problem = numberProblem(jsNumberToText(value));
+      if (problem) issue(issues, path, 'number-range', problem);
+    }
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => checkJson(v, [...path, i], issues, depth + 1));
+    return;
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== undefined) checkJson(v, [...path, k], issues, depth + 1);
+    }
+    return;
+  }
+  issue(issues, path, 'json', `${describe(value)} is not a JSON value`);
+}
+
+/** Compiles the codec of one attribute (and, recursively, of nested ones). */
+export function compileCodec(attribute: AnyAttr, isKey = false): Codec {
+  const spec = attribute.spec;
+  const base = baseCodec(spec, isKey);
+  if (spec.validators.length === 0) return base;
+  return {
+    ...base,
+    encode(value, path, issues, applyRules = true) {
+      const before = issues.length;
+      const encoded = base.encode(value, path, issues, applyRules);
+      if (applyRules && issues.length === before) {
+        for (const { fn, rule } of spec.validators) {
+          const verdict = (fn as (v: unknown) => unknown)(value);
+          if (verdict === false) issue(issues, path, rule, `failed the ${rule} rule`);
+          else if (typeof verdict === 'string') issue(issues, path, rule, verdict);
+        }
+      }
+      return encoded;
+    },
+  };
+}
+
+function baseCodec(spec: AttrSpec, isKey: boolean): Codec {
+  switch (spec.kind) {
+    case 'string':
+      return {
+        encode(value, path, issues) {
+          if (typeof value !== 'string') return issue(issues, path, 'type', `expected a string, got ${describe(value)}`);
+          if (isKey && value === '') return issue(issues, path, 'required', 'key values cannot be empty');
+          return { S: value };
+        },
+        decode: (v, path) => need(v.S, 'S', path),
+      };
+    case 'number':
+    case 'integer':
+    case 'cents': {
+      const kind = spec.kind;
+      return {
+        encode(value, path, issues) {
+          const text = numberText(value, path, issues, kind);
+          return text === undefined ? undefined : { N: text };
+        },
+        decode: (v, path) => decodeSafeNumber(v, path, kind !== 'number'),
+      };
+    }
+    case 'bigint':
+      return {
+        encode(value, path, issues) {
+          if (typeof value !== 'bigint') return issue(issues, path, 'type', `expected a bigint, got ${describe(value)}`);
+          const text = value.toString();
+          const problem = numberProblem(text);
+          return problem ? issue(issues, path, 'number-range', problem) : { N: text };
+        },
+        decode: (v, path) => textToBigInt(need(v.N, 'N', path)),
+      };
+    case 'decimal':
+      return {
+        encode(value, path, issues) {
+          if (typeof value !== 'string') return issue(issues, path, 'type', `expected a decimal string, got ${describe(value)}`);
+          const problem = numberProblem(value);
+          return problem ? issue(issues, path, 'number-range', problem) : { N: canonicalDecimal(value) };
+        },
+        decode: (v, path) => canonicalDecimal(need(v.N, 'N', path)),
+      };
+    case 'boolean':
+      return {
+        encode: (value, path, issues) =>
+          typeof value === 'boolean' ? { BOOL: value } : issue(issues, path, 'type', `expected a boolean, got ${describe(value)}`),
+        decode: (v, path) => need(v.BOOL, 'BOOL', path),
+      };
+    case 'date':
+      return {
+        encode(value, path, issues) {
+          const date = toDate(value, path, issues, spec);
+          return date && encodeDate(date, spec);
+        },
+        decode: (v, path) => decodeDate(v, path, spec),
+      };
+    case 'enum': {
+      const allowed = new Set(spec.values);
+      return {
+        encode(value, path, issues) {
+          if (typeof value !== 'string' || !allowed.has(value)) {
+            return issue(issues, path, 'enum', `expected one of ${[...allowed].map((v) => JSON.stringify(v)).join(', ')}`);
+          }
+          return { S: value };
+        },
+        decode(v, path) {
+          const s = need(v.S, 'S', path);
+          if (!allowed.has(s)) throw new StoredValueError(path, `stored value ${JSON.stringify(s)} is not one of the enum values`);
+          return s;
+        },
+      };
+    }
+    case 'object':
+      return objectCodec(spec);
+    case 'list': {
+      const element = compileCodec(spec.element as AnyAttr);
+      const encodeElement = (value: unknown, path: Path, issues: Issues): AttributeValue | undefined =>
+        value === undefined ? issue(issues, path, 'required', 'list elements cannot be undefined') : element.encode(value, path, issues);
+      return {
+        encode(value, path, issues) {
+          if (!Array.isArray(value)) return issue(issues, path, 'type', `expected an array, got ${describe(value)}`);
+          const out: AttributeValue[] = [];
+          value.forEach((v, i) => {
+            const encoded = encodeElement(v, [...path, i], issues);
+            if (encoded) out.push(encoded);
+          });
+          return { L: out };
+        },
+        decode: (v, path) => need(v.L, 'L', path).map((x, i) => element.decode(x, [...path, i])),
+        member: encodeElement,
+      };
+    }
+    case 'record': {
+      const element = compileCodec(spec.element as AnyAttr);
+      return {
+        encode(value, path, issues) {
+          if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
+          const out: Record<string, AttributeValue> = {};
+          for (const [k, v] of Object.entries(value)) {
+            if (v === undefined) continue;
+            const encoded = element.encode(v, [...path, k], issues);
+            if (encoded) out[k] = encoded;
+          }
+          return { M: out };
+        },
+        decode(v, path) {
+          const out: Record<string, unknown> = {};
+          for (const [k, x] of Object.entries(need(v.M, 'M', path))) out[k] = element.decode(x, [...path, k]);
+          return out;
+        },
+      };
+    }
+    case 'stringSet':
+    case 'numberSet':
+    case 'binarySet':
+      return setCodec(spec.kind);
+    case 'binary':
+      return {
+        encode: (value, path, issues) =>
+          value instanceof Uint8Array ? { B: value } : issue(issues, path, 'type', `expected a Uint8Array, got ${describe(value)}`),
+        decode: (v, path) => need(v.B, 'B', path),
+      };
+    case 'json':
+      return {
+        encode(value, path, issues) {
+          const before = issues.length;
+          checkJson(value, path, issues, 0);
+          if (issues.length > before) return undefined;
+          return convertToAttr(value, { removeUndefinedValues: true, convertEmptyValues: false });
+        },
+        decode: (v) => convertToNative(v, { wrapNumbers: wrapJsonNumber }),
+      };
+    case 'custom': {
+      const inner = compileCodec(spec.element as AnyAttr, isKey);
+      const converter = spec.converter as NonNullable<AttrSpec['converter']>;
+      return {
+        encode(value, path, issues, applyRules) {
+          let stored: unknown;
+          try {
+            stored = converter.encode(value);
+          } catch (error) {
+            return issue(issues, path, 'convert', `could not convert: ${(error as Error).message}`);
+          }
+          return inner.encode(stored, path, issues, applyRules);
+        },
+        decode: (v, path) => converter.decode(inner.decode(v, path)),
+      };
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function setCodec(kind: 'stringSet' | 'numberSet' | 'binarySet'): Codec {
+  const element = (value: unknown, path: Path, issues: Issues): string | Uint8Array | undefined => {
+    if (kind === 'stringSet') return typeof value === 'string' ? value : issue(issues, path, 'type', `expected a string, got ${describe(value)}`);
+    if (kind === 'binarySet') return value instanceof Uint8Array ? value : issue(issues, path, 'type', `expected binary data, got ${describe(value)}`);
+    return numberText(value, path, issues, 'number');
+  };
+  const encodeAll = (value: unknown, path: Path, issues: Issues): AttributeValue | undefined => {
+    const values = setValues(value, path, issues);
+    if (!values) return undefined;
+    const out: (string | Uint8Array)[] = [];
+    const seen = new Set<string>();
+    values.forEach((v, i) => {
+      const e = element(v, [...path, i], issues);
+      if (e === undefined) return;
+      const id = typeof e === 'string' ? e : Buffer.from(e).toString('base64');
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push(e);
+      }
+    });
+    if (out.length === 0) return undefined; // DynamoDB has no empty sets: an empty set is no attribute.
+    if (kind === 'stringSet') return { SS: out as string[] };
+    if (kind === 'numberSet') return { NS: out as string[] };
+    return { BS: out as Uint8Array[] };
+  };
+  return {
+    encode: encodeAll,
+    decode(v, path) {
+      if (kind === 'stringSet') return new Set(need(v.SS, 'SS', path));
+      if (kind === 'numberSet') return new Set(need(v.NS, 'NS', path).map(Number));
+      return new Set(need(v.BS, 'BS', path));
+    },
+    member(value, path, issues) {
+      const e = element(value, path, issues);
+      if (e === undefined) return undefined;
+      if (kind === 'stringSet') return { S: e as string };
+      if (kind === 'numberSet') return { N: e as string };
+      return { B: e as Uint8Array };
+    },
+  };
+}
+
+function objectCodec(spec: AttrSpec): Codec {
+  const fields = Object.entries(spec.shape ?? {}).map(([name, a]) => ({
+    name,
+    stored: a.spec.storedName ?? name,
+    spec: a.spec,
+    codec: compileCodec(a),
+  }));
+  const known = new Set(fields.map((f) => f.name));
+  return {
+    encode(value, path, issues, applyRules) {
+      if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
+      const out: Record<string, AttributeValue> = {};
+      for (const key of Object.keys(value)) {
+        if (!known.has(key)) issue(issues, [...path, key], 'unknown-field', 'is not a field of this object');
+      }
+      for (const f of fields) {
+        let v = value[f.name];
+        if (v === undefined && f.spec.hasDefault) v = resolveDefault(f.spec);
+        if (v === undefined) {
+          if (!f.spec.optional) issue(issues, [...path, f.name], 'required', 'is required');
+          continue;
+        }
+        const encoded = f.codec.encode(v, [...path, f.name], issues, applyRules);
+        if (encoded) out[f.stored] = encoded;
+      }
+      return { M: out };
+    },
+    decode(v, path) {
+      const map = need(v.M, 'M', path);
+      const out: Record<string, unknown> = {};
+      for (const f of fields) {
+        const stored = map[f.stored];
+        if (stored === undefined) {
+          if (f.spec.kind.endsWith('Set') && !f.spec.optional) out[f.name] = new Set();
+          continue;
+        }
+        out[f.name] = f.codec.decode(stored, [...path, f.name]);
+      }
+      return out;
+    },
+  };
+}
+
+/** The default value of an attribute, calling it when it is a function. */
+export function resolveDefault(spec: AttrSpec): unknown {
+  return typeof spec.defaultValue === 'function' ? (spec.defaultValue as () => unknown)() : spec.defaultValue;
+}

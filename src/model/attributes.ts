@@ -1,0 +1,250 @@
+/**
+ * Attribute builders: `attr.string()`, `attr.cents()`, `attr.date()`, ... Each builder is an immutable
+ * value that carries its runtime spec and, as type parameters, everything the compiler needs to infer
+ * item, input, key and patch types. Nothing here talks to DynamoDB.
+ */
+
+/** What kind of value an attribute holds; decides validation and how it is stored. */
+export type AttrKind =
+  | 'string'
+  | 'number'
+  | 'integer'
+  | 'cents'
+  | 'bigint'
+  | 'decimal'
+  | 'boolean'
+  | 'date'
+  | 'enum'
+  | 'object'
+  | 'list'
+  | 'record'
+  | 'stringSet'
+  | 'numberSet'
+  | 'binarySet'
+  | 'binary'
+  | 'json'
+  | 'custom';
+
+/** How a `Date` attribute is stored: ISO-8601 string (sorts correctly), epoch seconds or epoch milliseconds. */
+export type DateStorage = 'iso' | 'epochSeconds' | 'epochMillis';
+
+/** Which key of the table (or of no key) an attribute is. */
+export type KeyKind = 'partition' | 'sort' | 'none';
+
+/**
+ * Who fills the attribute: the caller (`none`), a key template (`template`), the version counter
+ * (`version`) or the clock (`createdAt` / `updatedAt`).
+ */
+export type GeneratedKind = 'none' | 'template' | 'version' | 'createdAt' | 'updatedAt';
+
+/** A custom validation rule: return `true` (or nothing) when valid, or a message saying what is wrong. */
+export type Validator<T> = (value: T) => boolean | string | void;
+
+/** Converts between a field's own value and a value of a built-in attribute type. */
+export interface Converter<T, S> {
+  /** From the field value to the stored representation. */
+  encode(value: T): S;
+  /** From the stored representation back to the field value. */
+  decode(stored: S): T;
+}
+
+/** The runtime description of an attribute. Read by the compiler in `model()`; not part of the typed API. */
+export interface AttrSpec {
+  readonly kind: AttrKind;
+  readonly optional: boolean;
+  readonly defaultValue?: unknown;
+  readonly hasDefault: boolean;
+  readonly validators: readonly { readonly fn: Validator<never>; readonly rule: string }[];
+  readonly storedName?: string;
+  readonly key: KeyKind;
+  readonly generated: GeneratedKind;
+  readonly template?: string;
+  readonly ttl: boolean;
+  readonly dateStorage?: DateStorage;
+  readonly values?: readonly string[];
+  readonly shape?: Readonly<Record<string, AnyAttr>>;
+  readonly element?: AnyAttr;
+  readonly converter?: Converter<unknown, unknown>;
+}
+
+/**
+ * An attribute definition. The type parameters are for the compiler:
+ * `Out` the value read back, `In` the value accepted on write, `Opt` optional, `Def` has a default,
+ * `Key` key role, `Gen` who fills it, `Tpl` the key template text.
+ */
+export class Attr<
+  Out,
+  In = Out,
+  Opt extends boolean = false,
+  Def extends boolean = false,
+  Key extends KeyKind = 'none',
+  Gen extends GeneratedKind = 'none',
+  Tpl extends string = '',
+> {
+  /** @internal Phantom fields for type inference; never set at run time. */
+  declare readonly _types: { out: Out; in: In; opt: Opt; def: Def; key: Key; gen: Gen; tpl: Tpl };
+  /** The runtime spec, read by `model()`. */
+  readonly spec: AttrSpec;
+
+  /** @internal Use the `attr.*` builders instead. */
+  constructor(spec: AttrSpec) {
+    this.spec = spec;
+  }
+
+  private with<A>(changes: Partial<AttrSpec>): A {
+    return new Attr({ ...this.spec, ...changes }) as A;
+  }
+
+  /** The field may be absent. Absent fields are not stored (no empty values are written). */
+  optional(): Attr<Out, In, true, Def, Key, Gen, Tpl> {
+    return this.with({ optional: true });
+  }
+
+  /** Value used on create/put when the field is not given; a function is called for every write. */
+  default(value: In | (() => In)): Attr<Out, In, Opt, true, Key, Gen, Tpl> {
+    return this.with({ defaultValue: value, hasDefault: true });
+  }
+
+  /** Adds a validation rule, run before any request. `rule` names it in `ValidationError`. */
+  validate(fn: Validator<Out>, rule = 'custom'): Attr<Out, In, Opt, Def, Key, Gen, Tpl> {
+    return this.with({ validators: [...this.spec.validators, { fn: fn as Validator<never>, rule }] });
+  }
+
+  /** Stores the field under another attribute name (for existing tables). */
+  storedAs(name: string): Attr<Out, In, Opt, Def, Key, Gen, Tpl> {
+    return this.with({ storedName: name });
+  }
+
+  /** Marks the field as the table's partition (hash) key. */
+  partitionKey(): Attr<Out, In, false, Def, 'partition', Gen, Tpl> {
+    return this.with({ key: 'partition' });
+  }
+
+  /** Marks the field as the table's sort (range) key. */
+  sortKey(): Attr<Out, In, false, Def, 'sort', Gen, Tpl> {
+    return this.with({ key: 'sort' });
+  }
+}
+
+/** Any attribute definition. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAttr = Attr<any, any, boolean, boolean, KeyKind, GeneratedKind, string>;
+
+/** A schema: field name to attribute definition. */
+export type Shape = Record<string, AnyAttr>;
+
+function make<Out, In = Out>(kind: AttrKind, extra: Partial<AttrSpec> = {}): Attr<Out, In> {
+  return new Attr<Out, In>({ kind, optional: false, hasDefault: false, validators: [], key: 'none', generated: 'none', ttl: false, ...extra });
+}
+
+/** Output type of a nested shape (fields with `optional()` become optional properties). */
+export type ShapeOutput<S extends Shape> = Flatten<
+  { [K in keyof S as S[K]['_types']['opt'] extends true ? never : K]: S[K]['_types']['out'] } & {
+    [K in keyof S as S[K]['_types']['opt'] extends true ? K : never]?: S[K]['_types']['out'];
+  }
+>;
+
+/** Input type of a nested shape (optional and defaulted fields may be left out). */
+export type ShapeInput<S extends Shape> = Flatten<
+  { [K in keyof S as IsOmittable<S[K]> extends true ? never : K]: S[K]['_types']['in'] } & {
+    [K in keyof S as IsOmittable<S[K]> extends true ? K : never]?: S[K]['_types']['in'];
+  }
+>;
+
+type IsOmittable<A extends AnyAttr> = A['_types']['opt'] extends true ? true : A['_types']['def'] extends true ? true : false;
+
+/** Merges an intersection into one object type, for readable hovers. */
+export type Flatten<T> = { [K in keyof T]: T[K] } & {};
+
+/** A JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * The attribute builders.
+ *
+ * ```ts
+ * attributes: {
+ *   id: attr.string().partitionKey(),
+ *   amount: attr.cents(),
+ *   status: attr.enum(['pending', 'completed']),
+ *   createdAt: attr.createdAt(),
+ *   version: attr.version(),
+ * }
+ * ```
+ */
+export const attr = {
+  /** A string. Key strings must be non-empty. */
+  string: () => make<string>('string'),
+  /** A finite number (NaN and Infinity are rejected). */
+  number: () => make<number>('number'),
+  /** A safe integer (|n| <= 2^53 - 1). */
+  integer: () => make<number>('integer'),
+  /** Money as integer minor units (1250 = 12.50). Floats, NaN, Infinity and unsafe integers are rejected. */
+  cents: () => make<number>('cents'),
+  /** An integer of any size as `bigint`, up to the 38 digits DynamoDB keeps. */
+  bigint: () => make<bigint>('bigint'),
+  /** A decimal number kept as a string (`'12345678901234567890.123'`), exact to 38 significant digits. */
+  decimal: () => make<string>('decimal'),
+  /** A boolean. */
+  boolean: () => make<boolean>('boolean'),
+  /** A `Date`, stored as an ISO-8601 string (default), epoch seconds or epoch milliseconds. */
+  date: (options: { storage?: DateStorage } = {}) => make<Date>('date', { dateStorage: options.storage ?? 'iso' }),
+  /** One of a fixed list of strings. */
+  enum: <const V extends readonly [string, ...string[]]>(values: V) => make<V[number]>('enum', { values }),
+  /** A nested object with its own schema, stored as a map. */
+  object: <S extends Shape>(shape: S) => make<ShapeOutput<S>, ShapeInput<S>>('object', { shape }),
+  /** A list whose elements follow one attribute definition. */
+  list: <A extends AnyAttr>(element: A) => make<A['_types']['out'][], A['_types']['in'][]>('list', { element }),
+  /** A map from string keys to values of one attribute definition. */
+  record: <A extends AnyAttr>(element: A) =>
+    make<Record<string, A['_types']['out']>, Record<string, A['_types']['in']>>('record', { element }),
+  /** A DynamoDB string set. An empty set is stored as no attribute and read back as an empty set. */
+  stringSet: () => make<Set<string>, Set<string> | readonly string[]>('stringSet'),
+  /** A DynamoDB number set. */
+  numberSet: () => make<Set<number>, Set<number> | readonly number[]>('numberSet'),
+  /** A DynamoDB binary set. */
+  binarySet: () => make<Set<Uint8Array>, Set<Uint8Array> | readonly Uint8Array[]>('binarySet'),
+  /** Binary data. */
+  binary: () => make<Uint8Array>('binary'),
+  /** Any JSON value, stored as a native DynamoDB document (maps and lists). */
+  json: <T extends JsonValue = JsonValue>() => make<T>('json'),
+  /**
+   * A field of your own type stored as a built-in one.
+   * `attr.custom(attr.string(), { encode: (m: Money) => m.toString(), decode: Money.parse })`
+   */
+  custom: <T, A extends AnyAttr>(base: A, converter: Converter<T, A['_types']['out']>) =>
+    make<T>('custom', { element: base, converter: converter as Converter<unknown, unknown> }),
+  /**
+   * A string key composed from other fields: `attr.template('TENANT#{tenantId}#TXN#{id}')`. Filled on
+   * every write, parsed back into its fields on read; callers never set it.
+   */
+  template: <const T extends string>(template: T) =>
+    make<string>('string', { template, generated: 'template' }) as unknown as Attr<string, string, false, false, 'none', 'template', T>,
+  /** Creation time from the configured clock, set once on create. */
+  createdAt: (options: { storage?: DateStorage } = {}) =>
+    make<Date>('date', { dateStorage: options.storage ?? 'iso', generated: 'createdAt' }) as unknown as Attr<
+      Date,
+      Date,
+      false,
+      true,
+      'none',
+      'createdAt'
+    >,
+  /** Last write time from the configured clock, set on every write. */
+  updatedAt: (options: { storage?: DateStorage } = {}) =>
+    make<Date>('date', { dateStorage: options.storage ?? 'iso', generated: 'updatedAt' }) as unknown as Attr<
+      Date,
+      Date,
+      false,
+      true,
+      'none',
+      'updatedAt'
+    >,
+  /** Optimistic-locking version: 1 on create, checked and bumped by every update and delete. */
+  version: () => make<number>('integer', { generated: 'version' }) as unknown as Attr<number, number, false, true, 'none', 'version'>,
+  /**
+   * DynamoDB time-to-live: accepts a `Date` or epoch seconds, stored as epoch seconds, read back as a
+   * `Date`. Epoch milliseconds are rejected (a common bug that makes items live for ever).
+   */
+  ttl: () => make<Date, Date | number>('date', { dateStorage: 'epochSeconds', ttl: true }),
+};

@@ -1,0 +1,196 @@
+/**
+ * Whole items and keys: validation and encoding on write (defaults, clock fields, version, key
+ * templates, size limit) and decoding on read (template fields parsed back).
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ValidationError } from '../errors.js';
+import { resolveDefault, StoredValueError, type Issues } from '../marshal/codec.js';
+import { itemSize, MAX_ITEM_BYTES } from '../marshal/item-size.js';
+import { fillTemplate, parseKey } from './key-template.js';
+import type { CompiledModel, FieldMeta } from './model.js';
+
+/** A DynamoDB item or key in wire form. */
+export type AttributeMap = Record<string, AttributeValue>;
+
+/** The text a field contributes to a key template (string or number text). */
+export function componentText(field: FieldMeta, value: unknown, issues: Issues): string | undefined {
+  if (value === undefined) {
+    issues.push({ path: [field.name], rule: 'required', message: 'is required (part of a key)' });
+    return undefined;
+  }
+  const encoded = field.codec.encode(value, [field.name], issues);
+  if (!encoded) return undefined;
+  const text = encoded.S ?? encoded.N;
+  if (text === '') {
+    issues.push({ path: [field.name], rule: 'required', message: 'key values cannot be empty' });
+    return undefined;
+  }
+  return text;
+}
+
+/** Fills one template field from field values, reporting missing fields and forbidden separators. */
+export function templateValue(
+  model: CompiledModel,
+  field: FieldMeta,
+  values: Readonly<Record<string, unknown>>,
+  issues: Issues,
+): AttributeValue | undefined {
+  const template = field.template;
+  if (!template) return undefined;
+  const texts: Record<string, string | undefined> = {};
+  const before = issues.length;
+  for (const name of template.fields) {
+    const component = values[name];
+    if (component === undefined) continue;
+    texts[name] = componentText(model.byName.get(name) as FieldMeta, component, issues);
+  }
+  if (issues.length > before) return undefined;
+  const filled = fillTemplate(template, texts);
+  if ('missing' in filled) {
+    issues.push({ path: [filled.missing], rule: 'required', message: `is required to build ${field.name}` });
+    return undefined;
+  }
+  if ('separator' in filled) {
+    issues.push({
+      path: [filled.field],
+      rule: 'key-separator',
+      message: `cannot contain "${filled.separator}", the separator that follows it in the key template of ${field.name}`,
+    });
+    return undefined;
+  }
+  return { S: filled.key };
+}
+
+/** Options for {@link encodeItem}. */
+export interface EncodeItemOptions {
+  /** Time used for createdAt/updatedAt. */
+  readonly now: Date;
+  /** Version written (1 on create; expected + 1 on a versioned put). */
+  readonly version?: number;
+  /** Context for error messages, e.g. `Payment.create`. */
+  readonly context: string;
+}
+
+/**
+ * Validates and encodes a whole item for PutItem. Throws {@link ValidationError} with every issue;
+ * nothing is sent when it throws.
+ */
+export function encodeItem(model: CompiledModel, input: Readonly<Record<string, unknown>>, options: EncodeItemOptions): AttributeMap {
+  const issues: Issues = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError([{ path: [], rule: 'type', message: 'expected an item object' }], options.context);
+  }
+  for (const key of Object.keys(input)) {
+    if (!model.byName.has(key) && input[key] !== undefined) issues.push({ path: [key], rule: 'unknown-field', message: 'is not a field of this model' });
+  }
+  const values: Record<string, unknown> = {};
+  const out: AttributeMap = {};
+  for (const field of model.fields) {
+    const gen = field.spec.generated;
+    if (gen === 'template') continue;
+    let value = input[field.name];
+    if (gen === 'version') value = options.version ?? 1;
+    else if (gen === 'updatedAt') value = options.now;
+    else if (gen === 'createdAt' && value === undefined) value = options.now;
+    else if (value === undefined && field.spec.hasDefault) value = resolveDefault(field.spec);
+    if (value === undefined) {
+      if (!field.spec.optional) issues.push({ path: [field.name], rule: 'required', message: 'is required' });
+      continue;
+    }
+    values[field.name] = value;
+    const encoded = field.codec.encode(value, [field.name], issues);
+    if (encoded) out[field.stored] = encoded;
+  }
+  for (const field of model.templates) {
+    const given = input[field.name];
+    const av = templateValue(model, field, values, issues);
+    if (!av) continue;
+    if (given !== undefined && given !== av.S) {
+      issues.push({ path: [field.name], rule: 'key-change', message: `does not match its key template (expected ${JSON.stringify(av.S)})` });
+    }
+    out[field.stored] = av;
+  }
+  if (issues.length === 0) {
+    const size = itemSize(out);
+    if (size > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `item is ${size} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
+  }
+  if (issues.length > 0) throw new ValidationError(issues, options.context);
+  return out;
+}
+
+/** An encoded primary key plus the key fields as given, for error messages. */
+export interface EncodedKey {
+  readonly key: AttributeMap;
+  readonly fields: Record<string, unknown>;
+}
+
+/** Validates and encodes a primary key from its fields (template fields expanded). */
+export function encodeKey(model: CompiledModel, input: Readonly<Record<string, unknown>>, context: string): EncodedKey {
+  const issues: Issues = [];
+  if (typeof input !== 'object' || input === null) {
+    throw new ValidationError([{ path: [], rule: 'type', message: 'expected a key object' }], context);
+  }
+  const fields: Record<string, unknown> = {};
+  for (const f of model.keyInputFields) fields[f.name] = input[f.name];
+  const key: AttributeMap = {};
+  for (const part of [model.partitionKey, model.sortKey]) {
+    if (!part) continue;
+    if (part.template) {
+      const av = templateValue(model, part, fields, issues);
+      if (av) key[part.stored] = av;
+      continue;
+    }
+    const value = fields[part.name];
+    if (value === undefined || value === null) {
+      issues.push({ path: [part.name], rule: 'required', message: 'is required (part of the key)' });
+      continue;
+    }
+    const av = part.codec.encode(value, [part.name], issues, false);
+    if (av) key[part.stored] = av;
+  }
+  if (issues.length > 0) throw new ValidationError(issues, context);
+  return { key, fields };
+}
+
+/** The key field values of a decoded item (for errors and follow-up requests). */
+export function keyFieldsOf(model: CompiledModel, item: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of model.keyInputFields) out[f.name] = item[f.name];
+  return out;
+}
+
+/** Decodes a stored item into field values. Throws {@link ValidationError} (`stored-value`) for values that do not fit. */
+export function decodeItem(model: CompiledModel, stored: AttributeMap): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  try {
+    for (const field of model.fields) {
+      const av = stored[field.stored];
+      if (av === undefined) {
+        if (!field.spec.optional && field.spec.kind.endsWith('Set')) out[field.name] = new Set();
+        continue;
+      }
+      out[field.name] = field.codec.decode(av, [field.name]);
+    }
+    // Fields kept only inside a key template (an existing table, or a projection) are parsed back.
+    for (const t of model.templates) {
+      const text = out[t.name];
+      if (typeof text !== 'string' || !t.template) continue;
+      const missing = t.template.fields.filter((n) => out[n] === undefined);
+      if (missing.length === 0) continue;
+      const parsed = parseKey(t.template, text);
+      if (!parsed) continue;
+      for (const name of missing) {
+        const component = model.byName.get(name) as FieldMeta;
+        const raw = parsed[name] as string;
+        const numeric = component.spec.kind !== 'string' && component.spec.kind !== 'enum';
+        out[name] = component.codec.decode(numeric ? { N: raw } : { S: raw }, [name]);
+      }
+    }
+  } catch (error) {
+    if (error instanceof StoredValueError) {
+      throw new ValidationError([{ path: error.path, rule: 'stored-value', message: error.message }], `${model.name}: stored item does not match the model`);
+    }
+    throw error;
+  }
+  return out;
+}

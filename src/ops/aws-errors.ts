@@ -1,0 +1,33 @@
+/**
+ * Maps errors thrown by the AWS SDK to DynamORM's typed errors. Conditional-check failures are
+ * mapped by the operation that knows the model and key; everything else goes through here.
+ */
+import { DynamORMError, DynamoDBError, ThrottledError, TimeoutError } from '../errors.js';
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+
+const TIMEOUTS = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
+
+/** The SDK error name (`ConditionalCheckFailedException`, ...). */
+export function awsErrorName(error: unknown): string {
+  if (error && typeof error === 'object' && 'name' in error && typeof error.name === 'string') return error.name;
+  return 'UnknownError';
+}
+
+/** Maps any error from a request to a {@link DynamORMError}, keeping the original as `cause`. */
+export function mapAwsError(error: unknown, operation: string): DynamORMError {
+  if (error instanceof DynamORMError) return error;
+  const name = awsErrorName(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (THROTTLING.has(name)) return new ThrottledError(`${operation} was throttled by DynamoDB (${name})`, error);
+  const code = (error as { code?: string } | undefined)?.code;
+  if (TIMEOUTS.has(name) || code === 'ETIMEDOUT') {
+    return new TimeoutError(`${operation} timed out or was aborted: ${message}`, error);
+  }
+  return new DynamoDBError(name, `${operation}: ${message}`, error);
+}
