@@ -22,8 +22,8 @@ export type Item<M extends HasShape> = Flatten<
   }
 >;
 
-/** Fields the caller never sets: key templates and the version counter. */
-type Computed<A extends AnyAttr> = A['_types']['gen'] extends 'template' | 'version' ? true : false;
+/** Fields the caller never sets: key templates, the version counter and updatedAt. */
+type Computed<A extends AnyAttr> = A['_types']['gen'] extends 'template' | 'version' | 'updatedAt' ? true : false;
 type Omittable<A extends AnyAttr> = A['_types']['opt'] extends true ? true : A['_types']['def'] extends true ? true : false;
 
 /** What `create()` and `put()` accept: optional and defaulted fields may be left out; computed ones are not allowed. */

@@ -175,7 +175,8 @@ export class ModelClient<M extends AnyModel> {
       if (options.required) throw new ItemNotFoundError({ model: this.meta.name, key: fields });
       return undefined as never;
     }
-    return decodeItem(this.meta, output.Item) as Projected<M, F>;
+    const item = decodeItem(this.meta, output.Item);
+    return (options.projection ? pick(item, options.projection) : item) as Projected<M, F>;
   }
 
   /**
@@ -326,6 +327,12 @@ export class ModelClient<M extends AnyModel> {
     }
     return [...stored].map((s) => ph.name(s)).join(', ');
   }
+}
+
+function pick(record: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) if (record[name] !== undefined) out[name] = record[name];
+  return out;
 }
 
 function omit(record: Record<string, unknown>, name: string): Record<string, unknown> {
