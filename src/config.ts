@@ -3,7 +3,7 @@
  * nothing at import; it happens when `DynamORM.create()` is called.
  */
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamORMError } from './errors.js';
+import { ConfigurationError } from './errors.js';
 
 /** A request on its way to DynamoDB, as middleware sees it. */
 export interface DynamORMRequest {
@@ -38,10 +38,29 @@ export interface DynamORMConfig {
   /** Middleware, outermost first. */
   readonly middleware?: readonly Middleware[];
   /**
+   * Secret that signs (and encrypts) pagination cursors; defaults to `DYNAMORM_CURSOR_SECRET`.
+   * At least 32 characters. Needed only when `page()` hands a cursor out.
+   */
+  readonly cursorSecret?: string;
+  /** Retries of unprocessed batch items and throttled batch calls (exponential backoff, full jitter). */
+  readonly batchRetry?: Partial<RetryPolicy>;
+  /** How many batch requests run at once (default 4). */
+  readonly batchConcurrency?: number;
+  /**
    * Allow a plain-HTTP endpoint that is not on this machine. Off by default: outside localhost,
    * DynamORM only talks HTTPS.
    */
   readonly allowInsecureEndpoint?: boolean;
+}
+
+/** Exponential backoff with full jitter: attempt n waits a random time in [0, min(maxDelayMs, baseDelayMs * 2^n)). */
+export interface RetryPolicy {
+  /** Attempts in all, the first included (default 8). */
+  readonly maxAttempts: number;
+  /** Base delay in ms (default 25). */
+  readonly baseDelayMs: number;
+  /** Cap of one delay in ms (default 2000). */
+  readonly maxDelayMs: number;
 }
 
 /** The configuration after defaults and the environment are applied. */
@@ -53,6 +72,9 @@ export interface ResolvedConfig {
   readonly tablePrefix: string;
   readonly clock: () => Date;
   readonly middleware: readonly Middleware[];
+  readonly cursorSecret?: string;
+  readonly batchRetry: RetryPolicy;
+  readonly batchConcurrency: number;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
@@ -65,11 +87,15 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     try {
       url = new URL(endpoint);
     } catch {
-      throw new DynamORMError('CONFIG', `endpoint ${JSON.stringify(endpoint)} is not a URL`);
+      throw new ConfigurationError(`endpoint ${JSON.stringify(endpoint)} is not a URL`);
     }
     if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !config.allowInsecureEndpoint) {
-      throw new DynamORMError('CONFIG', `endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
+      throw new ConfigurationError(`endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
     }
+  }
+  const cursorSecret = config.cursorSecret ?? (env.DYNAMORM_CURSOR_SECRET || undefined);
+  if (cursorSecret !== undefined && cursorSecret.length < 32) {
+    throw new ConfigurationError('cursorSecret must be at least 32 characters');
   }
   return {
     ...(config.client ? { client: config.client } : {}),
@@ -79,5 +105,8 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
     clock: config.clock ?? (() => new Date()),
     middleware: config.middleware ?? [],
+    ...(cursorSecret ? { cursorSecret } : {}),
+    batchRetry: { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 2000, ...config.batchRetry },
+    batchConcurrency: Math.max(1, config.batchConcurrency ?? 4),
   };
 }

@@ -3,6 +3,8 @@
  * typed handles for models. Creating a DynamORM does no I/O; the SDK client is built on first use.
  */
 import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
   DeleteTableCommand,
@@ -11,6 +13,10 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactGetItemsCommand,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -28,6 +34,12 @@ const COMMANDS: Record<string, CommandClass> = {
   GetItem: GetItemCommand,
   UpdateItem: UpdateItemCommand,
   DeleteItem: DeleteItemCommand,
+  Query: QueryCommand,
+  Scan: ScanCommand,
+  BatchGetItem: BatchGetItemCommand,
+  BatchWriteItem: BatchWriteItemCommand,
+  TransactWriteItems: TransactWriteItemsCommand,
+  TransactGetItems: TransactGetItemsCommand,
   CreateTable: CreateTableCommand,
   DeleteTable: DeleteTableCommand,
   DescribeTable: DescribeTableCommand,

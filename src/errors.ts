@@ -10,6 +10,11 @@
  * │   ├── VersionConflictError     the stored version is not the expected one
  * │   ├── ItemAlreadyExistsError   create() found an item with the same key
  * │   └── ItemNotFoundError        update()/delete() of a missing item, get({ required: true })
+ * ├── TransactionCanceledError     a transaction was cancelled; `reasons` say why, per action
+ * ├── UnprocessedItemsError        a batch still had unprocessed items after the last retry
+ * ├── NoUsableIndexError           no table key or index serves a query's conditions
+ * ├── InvalidCursorError           a cursor was tampered with or belongs to another query
+ * ├── ConfigurationError           the configuration is unusable (e.g. no cursor secret)
  * ├── ThrottledError               DynamoDB throttled the request
  * ├── TimeoutError                 the request was aborted or timed out
  * └── DynamoDBError                any other error returned by DynamoDB
@@ -147,6 +152,72 @@ export class DynamoDBError extends DynamORMError {
   }
 }
 
+/** Why one action of a cancelled transaction failed. */
+export interface CancellationReason {
+  /** Position of the action in the transaction. */
+  readonly index: number;
+  /** Model of the action. */
+  readonly model: string;
+  /** Key fields of the item the action was about. */
+  readonly key: Record<string, unknown>;
+  /** DynamoDB's code: `ConditionalCheckFailed`, `TransactionConflict`, `ThrottlingError`, `ValidationError`, `None`, ... */
+  readonly awsCode: string;
+  /**
+   * The typed cause: `ItemAlreadyExistsError`, `VersionConflictError`, `ItemNotFoundError`,
+   * `ConditionalCheckFailedError`, `ThrottledError`, or a `DynamoDBError` for conflicts and the rest.
+   * `undefined` for actions that did not fail.
+   */
+  readonly error: DynamORMError | undefined;
+  /** The stored item (decoded) when DynamoDB returned it. */
+  readonly item: Record<string, unknown> | undefined;
+}
+
+/** A transaction was cancelled; nothing in it was written. `reasons` has one entry per action. */
+export class TransactionCanceledError extends DynamORMError {
+  readonly reasons: readonly CancellationReason[];
+  constructor(reasons: readonly CancellationReason[], cause?: unknown) {
+    const failed = reasons.filter((r) => r.error);
+    const summary = failed.map((r) => `#${r.index} ${r.model} ${formatKey(r.key)}: ${r.error?.code ?? r.awsCode}`).join('; ');
+    super('TRANSACTION_CANCELED', `transaction cancelled: ${summary || 'no reason given'}`, { cause });
+    this.reasons = reasons;
+  }
+  /** The reasons of the actions that failed. */
+  get failures(): readonly CancellationReason[] {
+    return this.reasons.filter((r) => r.error);
+  }
+}
+
+/** A batch still had unprocessed requests after the last retry. Nothing is dropped: they are listed here. */
+export class UnprocessedItemsError<T = unknown> extends DynamORMError {
+  /** What was not processed: write requests or keys, as the caller gave them. */
+  readonly unprocessed: readonly T[];
+  constructor(operation: string, unprocessed: readonly T[], cause?: unknown) {
+    super('UNPROCESSED', `${operation}: ${unprocessed.length} request(s) still unprocessed after the last retry`, { cause });
+    this.unprocessed = unprocessed;
+  }
+}
+
+/** No table key or index can serve a query's conditions. DynamORM never falls back to a scan silently. */
+export class NoUsableIndexError extends DynamORMError {
+  constructor(message: string) {
+    super('NO_USABLE_INDEX', message);
+  }
+}
+
+/** A cursor was malformed, tampered with, or made by another query. It was not sent to DynamoDB. */
+export class InvalidCursorError extends DynamORMError {
+  constructor(reason: string) {
+    super('INVALID_CURSOR', `invalid cursor: ${reason}`);
+  }
+}
+
+/** The configuration cannot be used (bad endpoint, missing cursor secret, ...). */
+export class ConfigurationError extends DynamORMError {
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
 /** Formats a field path as `a.b[2].c`. */
 export function formatPath(path: readonly (string | number)[]): string {
   let out = '';
@@ -154,7 +225,8 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-function formatKey(key: Record<string, unknown>): string {
+/** Formats key fields for messages. */
+export function formatKey(key: Record<string, unknown>): string {
   const parts = Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`);
   return `{${parts.join(', ')}}`;
 }

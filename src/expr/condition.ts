@@ -89,6 +89,28 @@ export function buildCondition<M extends HasShape>(input: ConditionInput<M>): Co
   return condition;
 }
 
+/** Wraps an expression in parentheses unless it already is one parenthesised group (DynamoDB rejects redundant ones). */
+export function parenthesize(expression: string): string {
+  if (expression.startsWith('(')) {
+    let depth = 0;
+    for (let i = 0; i < expression.length; i++) {
+      if (expression[i] === '(') depth++;
+      else if (expression[i] === ')') depth--;
+      if (depth === 0) {
+        if (i === expression.length - 1) return expression;
+        break;
+      }
+    }
+  }
+  return `(${expression})`;
+}
+
+/** Joins condition expressions with AND/OR, grouping each so precedence never changes their meaning. */
+export function joinConditions(parts: readonly string[], operator: 'AND' | 'OR'): string {
+  const present = parts.filter((p) => p !== '');
+  return present.length === 1 ? (present[0] as string) : present.map(parenthesize).join(` ${operator} `);
+}
+
 const COMPARE = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 /**
@@ -111,10 +133,10 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
         return '';
       }
       const parts = node.items.map((c) => compileNode(model, c.node, ph, issues, context));
-      return parts.length === 1 ? (parts[0] as string) : `(${parts.join(node.kind === 'and' ? ' AND ' : ' OR ')})`;
+      return joinConditions(parts, node.kind === 'and' ? 'AND' : 'OR');
     }
     case 'not':
-      return `(NOT ${compileNode(model, node.item.node, ph, issues, context)})`;
+      return `NOT ${parenthesize(compileNode(model, node.item.node, ph, issues, context))}`;
     case 'exists':
     case 'notExists': {
       const name = ph.path(resolvePath(model, node.path, context).segments);

@@ -78,9 +78,9 @@ export function compileUpdate(
   // Index keys built from templates follow their fields; a partial change would leave them stale.
   for (const t of model.templates) {
     if (t.key !== 'none' || !t.template) continue;
-    const touched = t.template.fields.filter((f) => f in patch && patch[f] !== undefined);
+    const touched = t.template.fields.filter((f) => Object.hasOwn(patch, f) && patch[f] !== undefined);
     if (touched.length === 0) continue;
-    const missing = t.template.fields.filter((f) => plainValues[f] === undefined);
+    const missing = t.template.fields.filter((f) => !Object.hasOwn(plainValues, f));
     if (missing.length > 0) {
       issues.push({
         path: [touched[0] as string],
@@ -93,6 +93,8 @@ export function compileUpdate(
     if (av) set.push(`${ph.name(t.stored)} = ${ph.value(av)}`);
   }
 
+  // Counted before updatedAt and version: a patch that changes nothing must not bump them either.
+  const patchClauses = set.length + remove.length + add.length + del.length;
   if (model.updatedAt) set.push(`${ph.name(model.updatedAt.stored)} = ${ph.value(model.updatedAt.codec.encode(extras.now, [], issues)!)}`);
   if (model.version && extras.nextVersion !== undefined) {
     const v = ph.name(model.version.stored);
@@ -101,7 +103,7 @@ export function compileUpdate(
   }
   if (patchBytes > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `the patch alone is ${patchBytes} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
   if (issues.length > 0) throw new ValidationError(issues, context);
-  if (set.length + remove.length + add.length + del.length === 0) {
+  if (patchClauses === 0) {
     throw new ValidationError([{ path: [], rule: 'empty-update', message: 'the patch changes nothing' }], context);
   }
   const clauses: string[] = [];

@@ -1,12 +1,12 @@
 /**
  * Per-attribute codecs: validate a field value and turn it into a DynamoDB AttributeValue, and back.
  * Codecs are compiled once per attribute at model load. Typed attributes know their DynamoDB type, so
- * they encode directly (exact for bigint/decimal, one walk, no guessing); `json` attributes use the AWS
- * SDK's own `convertToAttr`/`convertToNative`.
+ * they encode directly (exact for bigint/decimal, one walk, no guessing); `json` attributes are walked
+ * here too (exact numbers, `__proto__` keys kept), with the SDK's `convertToNative` for sets and binary.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { convertToAttr, convertToNative } from '@aws-sdk/util-dynamodb';
-import type { ValidationIssue } from '../errors.js';
+import { convertToNative } from '@aws-sdk/util-dynamodb';
+import { ModelDefinitionError, type ValidationIssue } from '../errors.js';
 import type { AnyAttr, AttrSpec } from '../model/attributes.js';
 import { canonicalDecimal, jsNumberToText, numberProblem, textToBigInt } from './numbers.js';
 
@@ -111,7 +111,9 @@ function decodeDate(value: AttributeValue, path: Path, spec: AttrSpec): Date {
     return d;
   }
   const n = Number(need(value.N, 'N', path));
-  return new Date(spec.dateStorage === 'epochSeconds' ? n * 1000 : n);
+  const d = new Date(spec.dateStorage === 'epochSeconds' ? n * 1000 : n);
+  if (Number.isNaN(d.getTime())) throw new StoredValueError(path, 'stored date is out of range');
+  return d;
 }
 
 function setValues(value: unknown, path: Path, issues: Issues): unknown[] | undefined {
@@ -123,8 +125,8 @@ function setValues(value: unknown, path: Path, issues: Issues): unknown[] | unde
 /** JSON numbers: exact JS numbers stay numbers; anything a double cannot hold exactly comes back as bigint or a string. */
 function wrapJsonNumber(text: string): number | bigint | string {
   const n = Number(text);
-  if (Number.isSafeInteger(n) || (!Number.isInteger(n) && canonicalDecimal(jsNumberToText(n)) === canonicalDecimal(text))) return n;
   const canonical = canonicalDecimal(text);
+  if (Number.isFinite(n) && jsNumberToText(n) === canonical) return n;
   return canonical.includes('.') ? canonical : BigInt(canonical);
 }
 
@@ -146,13 +148,45 @@ function checkJson(value: unknown, path: Path, issues: Issues, depth: number): v
     value.forEach((v, i) => checkJson(v, [...path, i], issues, depth + 1));
     return;
   }
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      if (v !== undefined) checkJson(v, [...path, k], issues, depth + 1);
+  if (isPlainObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      if (k === '') issue(issues, [...path, k], 'map-key', 'map keys cannot be empty');
+      else checkJson(v, [...path, k], issues, depth + 1);
     }
     return;
   }
   issue(issues, path, 'json', `${describe(value)} is not a JSON value`);
+}
+
+/** Sets a property, even one named `__proto__` (a plain assignment would replace the prototype instead). */
+function setOwn<T>(target: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** A checked JSON value as an AttributeValue (numbers exact, `__proto__` keys kept). */
+function jsonToAttr(value: unknown): AttributeValue {
+  if (value === null) return { NULL: true };
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'boolean') return { BOOL: value };
+  if (typeof value === 'number') return { N: jsNumberToText(value) };
+  if (Array.isArray(value)) return { L: value.map(jsonToAttr) };
+  const out: Record<string, AttributeValue> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (v !== undefined) setOwn(out, k, jsonToAttr(v));
+  return { M: out };
+}
+
+/** A stored value as JSON (maps and lists walked here so `__proto__` keys survive; sets and binary as the SDK reads them). */
+function attrToJson(value: AttributeValue): unknown {
+  if (value.N !== undefined) return wrapJsonNumber(value.N);
+  if (value.L !== undefined) return value.L.map(attrToJson);
+  if (value.M !== undefined) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value.M)) setOwn(out, k, attrToJson(v));
+    return out;
+  }
+  return convertToNative(value, { wrapNumbers: wrapJsonNumber });
 }
 
 /** Compiles the codec of one attribute (and, recursively, of nested ones). */
@@ -277,14 +311,18 @@ function baseCodec(spec: AttrSpec, isKey: boolean): Codec {
           const out: Record<string, AttributeValue> = {};
           for (const [k, v] of Object.entries(value)) {
             if (v === undefined) continue;
+            if (k === '') {
+              issue(issues, [...path, k], 'map-key', 'map keys cannot be empty');
+              continue;
+            }
             const encoded = element.encode(v, [...path, k], issues);
-            if (encoded) out[k] = encoded;
+            if (encoded) setOwn(out, k, encoded);
           }
           return { M: out };
         },
         decode(v, path) {
           const out: Record<string, unknown> = {};
-          for (const [k, x] of Object.entries(need(v.M, 'M', path))) out[k] = element.decode(x, [...path, k]);
+          for (const [k, x] of Object.entries(need(v.M, 'M', path))) setOwn(out, k, element.decode(x, [...path, k]));
           return out;
         },
       };
@@ -295,8 +333,11 @@ function baseCodec(spec: AttrSpec, isKey: boolean): Codec {
       return setCodec(spec.kind);
     case 'binary':
       return {
-        encode: (value, path, issues) =>
-          value instanceof Uint8Array ? { B: value } : issue(issues, path, 'type', `expected a Uint8Array, got ${describe(value)}`),
+        encode(value, path, issues) {
+          if (!(value instanceof Uint8Array)) return issue(issues, path, 'type', `expected a Uint8Array, got ${describe(value)}`);
+          if (isKey && value.byteLength === 0) return issue(issues, path, 'required', 'key values cannot be empty');
+          return { B: value };
+        },
         decode: (v, path) => need(v.B, 'B', path),
       };
     case 'json':
@@ -305,9 +346,9 @@ function baseCodec(spec: AttrSpec, isKey: boolean): Codec {
           const before = issues.length;
           checkJson(value, path, issues, 0);
           if (issues.length > before) return undefined;
-          return convertToAttr(value, { removeUndefinedValues: true, convertEmptyValues: false });
+          return jsonToAttr(value);
         },
-        decode: (v) => convertToNative(v, { wrapNumbers: wrapJsonNumber }),
+        decode: (v) => attrToJson(v),
       };
     case 'custom': {
       const inner = compileCodec(spec.element as AnyAttr, isKey);
@@ -377,12 +418,12 @@ function setCodec(kind: 'stringSet' | 'numberSet' | 'binarySet'): Codec {
 }
 
 function objectCodec(spec: AttrSpec): Codec {
-  const fields = Object.entries(spec.shape ?? {}).map(([name, a]) => ({
-    name,
-    stored: a.spec.storedName ?? name,
-    spec: a.spec,
-    codec: compileCodec(a),
-  }));
+  const fields = Object.entries(spec.shape ?? {}).map(([name, a]) => {
+    const stored = a.spec.storedName ?? name;
+    if (name === '__proto__' || stored === '__proto__') throw new ModelDefinitionError(`object field ${name}: the name __proto__ is not allowed`);
+    if (stored === '') throw new ModelDefinitionError(`object field ${JSON.stringify(name)}: attribute names cannot be empty`);
+    return { name, stored, spec: a.spec, codec: compileCodec(a) };
+  });
   const known = new Set(fields.map((f) => f.name));
   return {
     encode(value, path, issues, applyRules) {
@@ -392,7 +433,7 @@ function objectCodec(spec: AttrSpec): Codec {
         if (!known.has(key)) issue(issues, [...path, key], 'unknown-field', 'is not a field of this object');
       }
       for (const f of fields) {
-        let v = value[f.name];
+        let v = Object.hasOwn(value, f.name) ? value[f.name] : undefined;
         if (v === undefined && f.spec.hasDefault) v = resolveDefault(f.spec);
         if (v === undefined) {
           if (!f.spec.optional) issue(issues, [...path, f.name], 'required', 'is required');

@@ -40,7 +40,7 @@ export function templateValue(
   const texts: Record<string, string | undefined> = {};
   const before = issues.length;
   for (const name of template.fields) {
-    const component = values[name];
+    const component = Object.hasOwn(values, name) ? values[name] : undefined;
     if (component === undefined) continue;
     texts[name] = componentText(model.byName.get(name) as FieldMeta, component, issues);
   }
@@ -88,7 +88,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
   for (const field of model.fields) {
     const gen = field.spec.generated;
     if (gen === 'template') continue;
-    let value = input[field.name];
+    let value = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
     if (gen === 'version') value = options.version ?? 1;
     else if (gen === 'updatedAt') value = options.now;
     else if (gen === 'createdAt' && value === undefined) value = options.now;
@@ -102,7 +102,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
     if (encoded) out[field.stored] = encoded;
   }
   for (const field of model.templates) {
-    const given = input[field.name];
+    const given = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
     const av = templateValue(model, field, values, issues);
     if (!av) continue;
     if (given !== undefined && given !== av.S) {
@@ -110,6 +110,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
     }
     out[field.stored] = av;
   }
+  if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
   if (issues.length === 0) {
     const size = itemSize(out);
     if (size > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `item is ${size} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
@@ -131,7 +132,7 @@ export function encodeKey(model: CompiledModel, input: Readonly<Record<string, u
     throw new ValidationError([{ path: [], rule: 'type', message: 'expected a key object' }], context);
   }
   const fields: Record<string, unknown> = {};
-  for (const f of model.keyInputFields) fields[f.name] = input[f.name];
+  for (const f of model.keyInputFields) fields[f.name] = Object.hasOwn(input, f.name) ? input[f.name] : undefined;
   const key: AttributeMap = {};
   for (const part of [model.partitionKey, model.sortKey]) {
     if (!part) continue;

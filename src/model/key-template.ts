@@ -64,10 +64,12 @@ export function fillTemplate(
       out += part.literal;
       continue;
     }
-    const text = texts[part.field];
+    const text = Object.hasOwn(texts, part.field) ? texts[part.field] : undefined;
     if (text === undefined) return { missing: part.field };
     const separator = followingLiteral(template, i);
-    if (separator !== undefined && text.includes(separator)) return { separator, field: part.field };
+    // Parsing splits at the first occurrence of the separator, so it must first occur right after the value
+    // (a value ending with the start of the separator, like 'a#' before '##', would shift the split too).
+    if (separator !== undefined && (text + separator).indexOf(separator) !== text.length) return { separator, field: part.field };
     out += text;
   }
   return { key: out };
@@ -82,7 +84,7 @@ export function templatePrefix(template: KeyTemplate, texts: Readonly<Record<str
   for (const part of template.parts) {
     if ('literal' in part) out += part.literal;
     else {
-      const text = texts[part.field];
+      const text = Object.hasOwn(texts, part.field) ? texts[part.field] : undefined;
       if (text === undefined) return out;
       out += text;
     }

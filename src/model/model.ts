@@ -29,6 +29,13 @@ export interface ModelDefinition<S extends Shape, I extends Record<string, Index
   readonly attributes: S;
   /** Secondary indexes by a name of your choice. */
   readonly indexes?: I;
+  /**
+   * Name of the attribute that records which model wrote an item (default `_type`), so several
+   * models can share a table and a query returns each item as its own model. `false` writes none.
+   */
+  readonly entityAttribute?: string | false;
+  /** Value written to the entity attribute (default: the model name). */
+  readonly entityType?: string;
 }
 
 /** Compiled metadata of one field. */
@@ -70,6 +77,8 @@ export interface CompiledModel {
   readonly createdAt?: FieldMeta;
   readonly updatedAt?: FieldMeta;
   readonly indexes: readonly IndexMeta[];
+  /** The entity-type attribute and this model's value in it, unless switched off. */
+  readonly entity?: { readonly attribute: string; readonly value: string };
 }
 
 /** A model: the definition plus its compiled metadata. Pass it to `db.model(...)`. */
@@ -113,7 +122,7 @@ export function model<const Name extends string, S extends Shape, I extends Reco
     table: definition.table,
     attributes: definition.attributes,
     indexes,
-    compiled: compileModel(name, definition.table, definition.attributes, indexes),
+    compiled: compileModel(name, definition, indexes),
   });
 }
 
@@ -121,16 +130,20 @@ function fail(model: string, message: string): never {
   throw new ModelDefinitionError(`model ${model}: ${message}`);
 }
 
-function compileModel(name: string, table: string, shape: Shape, indexes: Record<string, IndexDefinition>): CompiledModel {
+function compileModel(name: string, definition: ModelDefinition<Shape, {}>, indexes: Record<string, IndexDefinition>): CompiledModel {
+  const { table, attributes: shape } = definition;
   if (!table) fail(name, 'a table name is required');
   const fields: FieldMeta[] = [];
   const byName = new Map<string, FieldMeta>();
   const byStored = new Map<string, FieldMeta>();
+  // Index key values, like table key values, cannot be empty strings or empty binary.
+  const indexKeys = new Set(Object.values(indexes).flatMap((d) => [d.partitionKey, d.sortKey]));
   for (const [fieldName, attribute] of Object.entries(shape)) {
     const spec = (attribute as AnyAttr).spec;
     if (!spec) fail(name, `field ${fieldName} is not an attribute (use attr.*)`);
     const stored = spec.storedName ?? fieldName;
     if (stored === '') fail(name, `field ${fieldName} has an empty stored name`);
+    if (fieldName === '__proto__' || stored === '__proto__') fail(name, 'the name __proto__ is not allowed (JavaScript and the AWS SDK treat it as the prototype)');
     if (byStored.has(stored)) fail(name, `fields ${byStored.get(stored)?.name} and ${fieldName} are both stored as "${stored}"`);
     let template: KeyTemplate | undefined;
     if (spec.template !== undefined) {
@@ -144,7 +157,7 @@ function compileModel(name: string, table: string, shape: Shape, indexes: Record
       name: fieldName,
       stored,
       spec,
-      codec: compileCodec(attribute as AnyAttr, spec.key !== 'none'),
+      codec: compileCodec(attribute as AnyAttr, spec.key !== 'none' || indexKeys.has(fieldName)),
       key: spec.key,
       ...(template ? { template } : {}),
     };
@@ -210,6 +223,12 @@ function compileModel(name: string, table: string, shape: Shape, indexes: Record
     return { alias, name: def.name, type, partitionKey: pk, ...(sk ? { sortKey: sk } : {}), projection };
   });
 
+  const entityAttribute = definition.entityAttribute ?? '_type';
+  if (entityAttribute !== false) {
+    if (entityAttribute === '') fail(name, 'entityAttribute cannot be empty');
+    if (byStored.has(entityAttribute)) fail(name, `field ${byStored.get(entityAttribute)?.name} is stored as "${entityAttribute}", the entity attribute`);
+  }
+
   return {
     name,
     table,
@@ -224,5 +243,6 @@ function compileModel(name: string, table: string, shape: Shape, indexes: Record
     ...(createdAt ? { createdAt } : {}),
     ...(updatedAt ? { updatedAt } : {}),
     indexes: compiledIndexes,
+    ...(entityAttribute !== false ? { entity: { attribute: entityAttribute, value: definition.entityType ?? name } } : {}),
   };
 }

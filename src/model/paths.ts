@@ -29,7 +29,7 @@ export function resolvePath(model: CompiledModel, path: string, context: string)
     const segments = [field.stored];
     let spec = field.spec;
     for (const part of parts.slice(1)) {
-      const next = spec.kind === 'object' ? spec.shape?.[part] : undefined;
+      const next = spec.kind === 'object' && spec.shape && Object.hasOwn(spec.shape, part) ? spec.shape[part] : undefined;
       if (!next) break;
       spec = next.spec;
       segments.push(spec.storedName ?? part);

@@ -14,12 +14,14 @@ import {
   VersionConflictError,
   type ErrorTarget,
 } from '../errors.js';
-import { buildCondition, compileCondition, type ConditionInput } from '../expr/condition.js';
+import { buildCondition, compileCondition, joinConditions, type ConditionInput } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import { compileUpdate } from '../expr/update.js';
 import { decodeItem, encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
-import type { CreateInput, Item, KeyInput, UpdatePatch } from '../model/types.js';
+import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
+import type { ConditionOp, OperandOf } from '../expr/condition.js';
+import { QueryBuilder, ScanBuilder } from './query.js';
 
 /** Top-level field names of a model's item. */
 export type ItemField<M extends AnyModel> = keyof Item<M> & string;
@@ -103,6 +105,25 @@ export class ModelClient<M extends AnyModel> {
   }
 
   /**
+   * Starts a query with a key condition. The table key or index is chosen from the conditions (or
+   * named with `.index()`); a complete primary key is read with GetItem. Without a usable key the
+   * query fails with NoUsableIndexError: it never falls back to a scan.
+   */
+  where<P extends FieldPath<M>, O extends ConditionOp>(path: P, op: O, value: OperandOf<ValueAt<Item<M>, P>, O>): QueryBuilder<M> {
+    return QueryBuilder.start(this.db, this.model).where(path as never, op, value as never);
+  }
+
+  /** A query with no condition yet (add `where()` calls; name an index with `.index()`). */
+  query(): QueryBuilder<M> {
+    return QueryBuilder.start(this.db, this.model);
+  }
+
+  /** Scans the whole table (or an index): reads, and pays for, every item. */
+  scan(): ScanBuilder<M> {
+    return ScanBuilder.start(this.db, this.model);
+  }
+
+  /**
    * Creates an item; fails with {@link ItemAlreadyExistsError} when an item with the same key exists.
    * Defaults, createdAt/updatedAt, version 1 and key templates are filled in. Returns the stored item.
    */
@@ -113,7 +134,10 @@ export class ModelClient<M extends AnyModel> {
     const conditions = [`attribute_not_exists(${ph.name(this.meta.partitionKey.stored)})`];
     if (options.condition) conditions.push(compileCondition(this.meta, buildCondition(options.condition), ph, context));
     const target = this.target(input as Record<string, unknown>);
-    await this.write('PutItem', { Item: item, ...this.conditionFields(conditions, ph) }, (old) => new ItemAlreadyExistsError(target, old));
+    await this.write('PutItem', { Item: item, ...this.conditionFields(conditions, ph) }, (old) =>
+      // No stored item: the key was free, so the caller's own condition failed.
+      old ? new ItemAlreadyExistsError(target, old) : new ConditionalCheckFailedError(target, old),
+    );
     return decodeItem(this.meta, item) as Item<M>;
   }
 
@@ -277,7 +301,7 @@ export class ModelClient<M extends AnyModel> {
     const parts = conditions.filter((c) => c !== '');
     if (parts.length === 0) return ph.attributes();
     return {
-      ConditionExpression: parts.length === 1 ? parts[0] : parts.map((c) => `(${c})`).join(' AND '),
+      ConditionExpression: joinConditions(parts, 'AND'),
       ...ph.attributes(),
     };
   }

@@ -1,0 +1,245 @@
+/**
+ * Chooses the table key or index that serves a query's `where()` conditions and compiles them into a
+ * KeyConditionExpression. Every `where()` condition must become a key condition; when no index can
+ * take them all, the query fails with NoUsableIndexError naming the indexes that exist: it never
+ * turns into a scan on its own.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { NoUsableIndexError, ValidationError } from '../errors.js';
+import type { ConditionOp } from '../expr/condition.js';
+import type { Placeholders } from '../expr/placeholders.js';
+import type { Issues } from '../marshal/codec.js';
+import { componentText } from '../model/item-codec.js';
+import { fillTemplate, templatePrefix } from '../model/key-template.js';
+import type { CompiledModel, FieldMeta } from '../model/model.js';
+
+/** One `where(path, op, value)` of a query. */
+export interface KeyConditionInput {
+  readonly path: string;
+  readonly op: ConditionOp;
+  readonly value: unknown;
+}
+
+/** A table key or an index a query could use. */
+interface Candidate {
+  /** Index alias in the model, or undefined for the table. */
+  readonly alias: string | undefined;
+  /** Index name in DynamoDB, or undefined for the table. */
+  readonly indexName: string | undefined;
+  readonly type: 'table' | 'global' | 'local';
+  readonly partitionKey: FieldMeta;
+  readonly sortKey: FieldMeta | undefined;
+}
+
+/** How a query will run. */
+export interface QueryPlan {
+  readonly indexAlias: string | undefined;
+  readonly indexName: string | undefined;
+  readonly type: 'table' | 'global' | 'local';
+  /** The primary key when the conditions name it completely (GetItem can serve the query). */
+  readonly fullKey: Record<string, AttributeValue> | undefined;
+  /** Key condition parts, resolved into values. */
+  readonly partition: { readonly attribute: string; readonly value: AttributeValue };
+  readonly sort: (SortSpec & { readonly attribute: string }) | undefined;
+  /** Stored names of the attributes a cursor needs (table key plus index key). */
+  readonly keyAttributes: readonly string[];
+}
+
+/** A sort key condition without its attribute name. */
+type SortSpec =
+  | { readonly op: '=' | '<' | '<=' | '>' | '>=' | 'begins_with'; readonly value: AttributeValue }
+  | { readonly op: 'between'; readonly value: AttributeValue; readonly high: AttributeValue };
+
+const SORT_OPS = new Set(['=', '<', '<=', '>', '>=', 'between', 'begins_with']);
+
+function candidates(model: CompiledModel): Candidate[] {
+  return [
+    { alias: undefined, indexName: undefined, type: 'table', partitionKey: model.partitionKey, sortKey: model.sortKey },
+    ...model.indexes.map((i) => ({ alias: i.alias, indexName: i.name, type: i.type, partitionKey: i.partitionKey, sortKey: i.sortKey })),
+  ];
+}
+
+function describeCandidate(c: Candidate): string {
+  const keys = [c.partitionKey, c.sortKey].filter(Boolean).map((f) => keyFieldsText(f as FieldMeta));
+  return `${c.alias ?? 'table'}${c.indexName ? ` [${c.indexName}]` : ''} (${keys.join(', ')})`;
+}
+
+function keyFieldsText(f: FieldMeta): string {
+  return f.template ? `${f.name} = ${f.template.source}` : f.name;
+}
+
+/** Encodes one key value with its field codec; issues collect problems. */
+function encodeValue(field: FieldMeta, value: unknown, issues: Issues): AttributeValue | undefined {
+  if (value === undefined || value === null) {
+    issues.push({ path: [field.name], rule: 'required', message: 'key conditions need a value' });
+    return undefined;
+  }
+  return field.codec.encode(value, [field.name], issues, false);
+}
+
+interface Attempt {
+  readonly consumed: Set<KeyConditionInput>;
+  readonly partition?: AttributeValue;
+  readonly sort?: SortSpec;
+  readonly sortIsFullKey: boolean;
+}
+
+/** Tries to serve the conditions with one candidate; returns undefined when it cannot. */
+function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyConditionInput[], issues: Issues): Attempt | undefined {
+  const consumed = new Set<KeyConditionInput>();
+  const equal = (name: string) => conditions.find((x) => x.path === name && x.op === '=');
+
+  // Partition key: equality on the field, or on every field of its template.
+  let partition: AttributeValue | undefined;
+  const pk = c.partitionKey;
+  if (pk.template) {
+    const texts: Record<string, string | undefined> = {};
+    for (const name of pk.template.fields) {
+      const cond = equal(name);
+      if (!cond) return undefined;
+      consumed.add(cond);
+      texts[name] = componentText(model.byName.get(name) as FieldMeta, cond.value, issues);
+    }
+    const filled = fillTemplate(pk.template, texts);
+    if (!('key' in filled)) return undefined;
+    partition = { S: filled.key };
+  } else {
+    const cond = equal(pk.name);
+    if (!cond) return undefined;
+    consumed.add(cond);
+    partition = encodeValue(pk, cond.value, issues);
+  }
+
+  let sort: SortSpec | undefined;
+  let sortIsFullKey = c.sortKey === undefined;
+  const sk = c.sortKey;
+  if (sk?.template) {
+    // Leading fields given by equality form a prefix; the next field may take begins_with or a range
+    // (a range only on the last field, where the lexical order of the key is the field's order).
+    const texts: Record<string, string | undefined> = {};
+    const fields = sk.template.fields;
+    let i = 0;
+    for (; i < fields.length; i++) {
+      const cond = equal(fields[i] as string);
+      if (!cond) break;
+      consumed.add(cond);
+      texts[fields[i] as string] = componentText(model.byName.get(fields[i] as string) as FieldMeta, cond.value, issues);
+    }
+    const prefix = templatePrefix(sk.template, texts);
+    if (i === fields.length) {
+      const filled = fillTemplate(sk.template, texts);
+      if ('key' in filled) {
+        sort = { op: '=', value: { S: filled.key } };
+        sortIsFullKey = true;
+      }
+    } else {
+      const next = fields[i] as string;
+      const isLast = i === fields.length - 1;
+      const range = conditions.find((x) => x.path === next && x.op !== '=' && SORT_OPS.has(x.op));
+      const component = model.byName.get(next) as FieldMeta;
+      if (range && range.op === 'begins_with' && typeof range.value === 'string') {
+        consumed.add(range);
+        sort = { op: 'begins_with', value: { S: prefix + range.value } };
+      } else if (range && isLast && range.op === 'between' && Array.isArray(range.value)) {
+        consumed.add(range);
+        const [low, high] = range.value as [unknown, unknown];
+        sort = {
+          op: 'between',
+          value: { S: prefix + (componentText(component, low, issues) ?? '') },
+          high: { S: prefix + (componentText(component, high, issues) ?? '') },
+        };
+      } else if (prefix !== '') {
+        sort = { op: 'begins_with', value: { S: prefix } };
+      }
+    }
+  } else if (sk) {
+    const cond = conditions.find((x) => x.path === sk.name && SORT_OPS.has(x.op));
+    if (cond) {
+      consumed.add(cond);
+      if (cond.op === 'between') {
+        const [low, high] = Array.isArray(cond.value) ? (cond.value as [unknown, unknown]) : [undefined, undefined];
+        const lowValue = encodeValue(sk, low, issues);
+        const highValue = encodeValue(sk, high, issues);
+        if (lowValue && highValue) sort = { op: 'between', value: lowValue, high: highValue };
+      } else if (cond.op === 'begins_with') {
+        if (typeof cond.value !== 'string') issues.push({ path: [sk.name], rule: 'type', message: 'begins_with takes a string' });
+        else sort = { op: 'begins_with', value: { S: cond.value } };
+      } else {
+        const value = encodeValue(sk, cond.value, issues);
+        if (value) sort = { op: cond.op as '=' | '<' | '<=' | '>' | '>=', value };
+      }
+      sortIsFullKey = cond.op === '=';
+    }
+  }
+  if (consumed.size !== conditions.length) return undefined;
+  return { consumed, ...(partition ? { partition } : {}), ...(sort ? { sort } : {}), sortIsFullKey };
+}
+
+/**
+ * Plans a query: the forced index (`.index(alias)`) or the best candidate that serves every
+ * `where()` condition (a sort-key condition beats none; the table beats an index on a tie).
+ */
+export function planQuery(model: CompiledModel, conditions: readonly KeyConditionInput[], forcedAlias: string | undefined, context: string): QueryPlan {
+  const all = candidates(model);
+  let pool = all;
+  if (forcedAlias !== undefined) {
+    pool = all.filter((c) => c.alias === forcedAlias);
+    if (pool.length === 0) {
+      throw new ValidationError(
+        [{ path: [], rule: 'unknown-index', message: `${model.name} has no index "${forcedAlias}"; it has ${all.slice(1).map((c) => c.alias).join(', ') || 'none'}` }],
+        context,
+      );
+    }
+  }
+  if (conditions.length === 0) {
+    throw new NoUsableIndexError(
+      `${context}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use .scan().`,
+    );
+  }
+  let best: { c: Candidate; a: Attempt } | undefined;
+  for (const c of pool) {
+    const issues: Issues = [];
+    const a = attempt(model, c, conditions, issues);
+    if (!a) continue;
+    if (issues.length > 0) throw new ValidationError(issues, context);
+    if (!best || (a.sort && !best.a.sort)) best = { c, a };
+  }
+  if (!best || !best.a.partition) {
+    const asked = conditions.map((x) => `${x.path} ${x.op}`).join(', ');
+    throw new NoUsableIndexError(
+      `${context}: no ${forcedAlias ? `key of index ${forcedAlias}` : 'table key or index'} serves where(${asked}). ` +
+        `Keys and indexes: ${all.map(describeCandidate).join('; ')}. Move non-key conditions to .filter(), ` +
+        `add an index, or read the whole table with .scan() and a filter.`,
+    );
+  }
+  const { c, a } = best;
+  const partitionValue = best.a.partition;
+  const keyAttributes = [...new Set([model.partitionKey.stored, model.sortKey?.stored, c.partitionKey.stored, c.sortKey?.stored])].filter(
+    (x): x is string => x !== undefined,
+  );
+  const fullKey =
+    c.type === 'table' && a.sortIsFullKey
+      ? { [c.partitionKey.stored]: partitionValue, ...(c.sortKey && a.sort ? { [c.sortKey.stored]: a.sort.value } : {}) }
+      : undefined;
+  return {
+    indexAlias: c.alias,
+    indexName: c.indexName,
+    type: c.type,
+    fullKey,
+    partition: { attribute: c.partitionKey.stored, value: partitionValue },
+    sort: a.sort && c.sortKey ? { attribute: c.sortKey.stored, ...a.sort } : undefined,
+    keyAttributes,
+  };
+}
+
+/** Compiles a plan's key condition into expression text. */
+export function keyConditionExpression(plan: QueryPlan, ph: Placeholders): string {
+  let text = `${ph.name(plan.partition.attribute)} = ${ph.value(plan.partition.value)}`;
+  const sort = plan.sort;
+  if (!sort) return text;
+  const name = ph.name(sort.attribute);
+  if (sort.op === 'between') text += ` AND ${name} BETWEEN ${ph.value(sort.value)} AND ${ph.value(sort.high)}`;
+  else if (sort.op === 'begins_with') text += ` AND begins_with(${name}, ${ph.value(sort.value)})`;
+  else text += ` AND ${name} ${sort.op} ${ph.value(sort.value)}`;
+  return text;
+}

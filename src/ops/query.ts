@@ -1,0 +1,449 @@
+/**
+ * Query and scan builders. `db.model(M).where(...)` plans a Query on the table or an index (or a
+ * GetItem when the key is complete); `db.model(M).scan()` reads a whole table or index, in parallel
+ * segments if asked. Both share filters, projections, limits, ordering, cursors and streaming.
+ * Builders are immutable: every call returns a new builder.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamORM } from '../db.js';
+import { ValidationError } from '../errors.js';
+import { buildCondition, compileCondition, Condition, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
+import { Placeholders } from '../expr/placeholders.js';
+import { decodeItem } from '../model/item-codec.js';
+import type { AnyModel, CompiledModel } from '../model/model.js';
+import type { FieldPath, Item, ValueAt } from '../model/types.js';
+import { bindingOf, cursorCodec } from './cursor.js';
+import type { ItemField, Projected } from './model-client.js';
+import { keyConditionExpression, planQuery, type KeyConditionInput, type QueryPlan } from './query-plan.js';
+import { countItems, readPages, type ReadRequest } from './reader.js';
+
+type AttributeMap = Record<string, AttributeValue>;
+
+/** A page of results and the cursor of the next page (`undefined` when there is none). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor: string | undefined;
+}
+
+interface ReadState {
+  readonly filters: readonly Condition<unknown>[];
+  readonly limit?: number;
+  readonly pageSize?: number;
+  readonly order: 'asc' | 'desc';
+  readonly projection?: readonly string[];
+  readonly consistent: boolean;
+  readonly index?: string;
+}
+
+/** What the query and scan builders share. */
+abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State extends ReadState> {
+  protected readonly meta: CompiledModel;
+
+  /** @internal */
+  constructor(
+    protected readonly db: DynamORM,
+    protected readonly model: M,
+    protected readonly state: State,
+  ) {
+    this.meta = model.compiled;
+  }
+
+  protected abstract with(changes: Partial<ReadState>): this;
+  protected abstract context(): string;
+
+  /**
+   * A filter on non-key fields, applied by DynamoDB after reading (it still costs the read). Several
+   * filters all have to hold. Takes `(field, op, value)` or a condition function with and/or/not.
+   */
+  filter<P extends FieldPath<M>, O extends ConditionOp>(path: P, op: O, value: OperandOf<ValueAt<Item<M>, P>, O>): this;
+  filter(condition: ConditionInput<M>): this;
+  filter(pathOrCondition: string | ConditionInput<M>, op?: ConditionOp, value?: unknown): this {
+    const condition =
+      typeof pathOrCondition === 'function'
+        ? buildCondition(pathOrCondition)
+        : new Condition<M>({ kind: 'where', path: pathOrCondition, op: op as ConditionOp, value });
+    return this.with({ filters: [...this.state.filters, condition as Condition<unknown>] });
+  }
+
+  /** Returns at most `n` items in all, across pages and after filtering; also the size of `page()`. */
+  limit(n: number): this {
+    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'limit', message: 'limit must be a positive integer' }], this.context());
+    return this.with({ limit: n });
+  }
+
+  /** Items DynamoDB reads per request (its `Limit`); smaller pages, less memory, more requests. */
+  pageSize(n: number): this {
+    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'page-size', message: 'pageSize must be a positive integer' }], this.context());
+    return this.with({ pageSize: n });
+  }
+
+  /** Strongly consistent reads (not available on global secondary indexes). */
+  consistent(on = true): this {
+    return this.with({ consistent: on });
+  }
+
+  /** Reads only these fields; the result type narrows to them. */
+  select<G extends ItemField<M>>(...fields: G[]): ReadBuilderWith<this, G> {
+    if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'select() needs at least one field' }], this.context());
+    for (const f of fields) {
+      if (!this.meta.byName.has(f)) throw new ValidationError([{ path: [f], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], this.context());
+    }
+    return this.with({ projection: fields }) as unknown as ReadBuilderWith<this, G>;
+  }
+
+  /** The plain Query/Scan input this builder sends (for logging or inspection), without paging fields. */
+  abstract toInput(): Record<string, unknown>;
+
+  protected abstract readRequest(): ReadRequest<Projected<M, F>>;
+
+  /** The first matching item, or `undefined`. */
+  async first(): Promise<Projected<M, F> | undefined> {
+    for await (const item of this.limitTo(1).stream()) return item;
+    return undefined;
+  }
+
+  /** Every matching item (up to the limit). Prefer `stream()` for large results. */
+  async all(): Promise<Projected<M, F>[]> {
+    const out: Projected<M, F>[] = [];
+    for await (const page of this.pages()) out.push(...page);
+    return out;
+  }
+
+  /** Matching items one at a time; holds one page in memory. */
+  async *stream(): AsyncGenerator<Projected<M, F>> {
+    for await (const page of this.pages()) yield* page;
+  }
+
+  /** Matching items page by page. */
+  async *pages(): AsyncGenerator<Projected<M, F>[]> {
+    for await (const page of readPages(this.db, this.readRequest())) yield page.items;
+  }
+
+  /**
+   * One page: up to `limit` items (or one DynamoDB page without a limit) and an opaque, signed cursor
+   * for the next one. A cursor from another query, or altered, raises InvalidCursorError.
+   */
+  async page(cursor?: string): Promise<Page<Projected<M, F>>> {
+    const request = this.readRequest();
+    const binding = this.binding(request);
+    const codec = cursorCodec(this.db.config.cursorSecret);
+    const start = cursor === undefined ? undefined : codec.decodeKey(binding, cursor);
+    const items: Projected<M, F>[] = [];
+    let next: AttributeMap | undefined;
+    for await (const page of readPages(this.db, request, start)) {
+      items.push(...page.items);
+      next = page.next;
+      if (this.state.limit === undefined) break;
+    }
+    return { items, cursor: next ? codec.encodeKey(binding, next) : undefined };
+  }
+
+  /** Counts matching items over all pages (Select COUNT: items are not transferred). */
+  async count(): Promise<number> {
+    const request = this.with({ projection: undefined }).readRequest();
+    return countItems(this.db, request.operation, request.input, this.meta.name);
+  }
+
+  protected limitTo(n: number): this {
+    return this.with({ limit: Math.min(n, this.state.limit ?? n) });
+  }
+
+  protected binding(request: ReadRequest<unknown>): string {
+    const { ExclusiveStartKey: _s, Limit: _l, ...shape } = request.input;
+    return bindingOf([this.meta.name, request.operation, shape]);
+  }
+
+  /** Filter (with the entity-type guard) and projection, compiled into `ph`. */
+  protected commonInput(ph: Placeholders, keyAttributes: readonly string[]): Record<string, unknown> {
+    const input: Record<string, unknown> = {};
+    const context = this.context();
+    const filters = this.state.filters.map((f) => compileCondition(this.meta, f, ph, context));
+    if (this.meta.entity) {
+      // In a shared table, other models' items carry another entity type: keep them out.
+      const attribute = ph.name(this.meta.entity.attribute);
+      filters.push(`(attribute_not_exists(${attribute}) OR ${attribute} = ${ph.value({ S: this.meta.entity.value })})`);
+    }
+    if (filters.length > 0) input.FilterExpression = joinConditions(filters, 'AND');
+    if (this.state.projection) {
+      const stored = new Set<string>(keyAttributes);
+      if (this.meta.entity) stored.add(this.meta.entity.attribute);
+      for (const name of this.state.projection) {
+        const field = this.meta.byName.get(name);
+        if (field) stored.add(field.stored);
+        for (const t of this.meta.templates) if (t.template?.fields.includes(name)) stored.add(t.stored);
+      }
+      input.ProjectionExpression = [...stored].map((s) => ph.name(s)).join(', ');
+    }
+    if (this.state.consistent) input.ConsistentRead = true;
+    return input;
+  }
+
+  protected decoder(): (raw: AttributeMap) => Projected<M, F> | undefined {
+    const meta = this.meta;
+    const projection = this.state.projection;
+    const entity = meta.entity;
+    return (raw) => {
+      if (entity && raw[entity.attribute] !== undefined && raw[entity.attribute]?.S !== entity.value) return undefined;
+      const item = decodeItem(meta, raw);
+      if (!projection) return item as Projected<M, F>;
+      const out: Record<string, unknown> = {};
+      for (const name of projection) if (item[name] !== undefined) out[name] = item[name];
+      return out as Projected<M, F>;
+    };
+  }
+}
+
+/** A builder with a narrowed projection. */
+type ReadBuilderWith<B, G extends string> =
+  B extends QueryBuilder<infer M, infer _F> ? QueryBuilder<M, G & ItemField<M>> : B extends ScanBuilder<infer M, infer _F> ? ScanBuilder<M, G & ItemField<M>> : never;
+
+interface QueryState extends ReadState {
+  readonly conditions: readonly KeyConditionInput[];
+}
+
+/**
+ * A query on a model: `where()` conditions pick the table key or index (or name one with `index()`),
+ * `filter()` narrows further. With the whole primary key given and no filter, it reads with GetItem.
+ */
+export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<M>> extends ReadBuilder<M, F, QueryState> {
+  /** @internal */
+  static start<M extends AnyModel>(db: DynamORM, model: M): QueryBuilder<M> {
+    return new QueryBuilder(db, model, { conditions: [], filters: [], order: 'asc', consistent: false });
+  }
+
+  protected with(changes: Partial<QueryState>): this {
+    return new QueryBuilder(this.db, this.model, { ...this.state, ...changes }) as this;
+  }
+
+  protected context(): string {
+    return `${this.meta.name}.query`;
+  }
+
+  /** A key condition: equality on a partition key, and at most one condition on its sort key. */
+  where<P extends FieldPath<M>, O extends ConditionOp>(path: P, op: O, value: OperandOf<ValueAt<Item<M>, P>, O>): this {
+    return this.with({ conditions: [...this.state.conditions, { path, op, value }] });
+  }
+
+  /** Uses this index (by its alias in the model) instead of choosing one. */
+  index(alias: keyof M['indexes'] & string): this {
+    return this.with({ index: alias });
+  }
+
+  /** Sort-key order: `asc` (default) or `desc`. */
+  order(direction: 'asc' | 'desc'): this {
+    if (direction !== 'asc' && direction !== 'desc') {
+      throw new ValidationError([{ path: [], rule: 'order', message: 'order is asc or desc' }], this.context());
+    }
+    return this.with({ order: direction });
+  }
+
+  /** The index the query would use (`undefined` for the table) and whether GetItem serves it. */
+  explain(): { index: string | undefined; indexName: string | undefined; getItem: boolean } {
+    const plan = this.plan();
+    return { index: plan.indexAlias, indexName: plan.indexName, getItem: this.usesGetItem(plan) };
+  }
+
+  toInput(): Record<string, unknown> {
+    return this.build().input;
+  }
+
+  private plan(): QueryPlan {
+    const plan = planQuery(this.meta, this.state.conditions, this.state.index, this.context());
+    if (this.state.consistent && plan.type === 'global') {
+      throw new ValidationError(
+        [{ path: [], rule: 'consistent-read', message: `index ${plan.indexAlias} is a global secondary index: DynamoDB cannot read it consistently` }],
+        this.context(),
+      );
+    }
+    return plan;
+  }
+
+  private usesGetItem(plan: QueryPlan): boolean {
+    return plan.fullKey !== undefined && this.state.filters.length === 0 && this.state.order === 'asc';
+  }
+
+  private build(): { plan: QueryPlan; input: Record<string, unknown> } {
+    const plan = this.plan();
+    const ph = new Placeholders();
+    const input: Record<string, unknown> = { TableName: this.db.tableName(this.model) };
+    if (plan.indexName) input.IndexName = plan.indexName;
+    input.KeyConditionExpression = keyConditionExpression(plan, ph);
+    Object.assign(input, this.commonInput(ph, plan.keyAttributes));
+    if (this.state.order === 'desc') input.ScanIndexForward = false;
+    Object.assign(input, ph.attributes());
+    return { plan, input };
+  }
+
+  protected readRequest(): ReadRequest<Projected<M, F>> {
+    const { plan, input } = this.build();
+    return {
+      operation: 'Query',
+      input,
+      model: this.meta.name,
+      decode: this.decoder(),
+      keyAttributes: plan.keyAttributes,
+      filtered: input.FilterExpression !== undefined,
+      ...(this.state.limit !== undefined ? { limit: this.state.limit } : {}),
+      ...(this.state.pageSize !== undefined ? { pageSize: this.state.pageSize } : {}),
+    };
+  }
+
+  override async *pages(): AsyncGenerator<Projected<M, F>[]> {
+    const plan = this.plan();
+    if (!this.usesGetItem(plan)) {
+      yield* super.pages();
+      return;
+    }
+    // The whole primary key is known: one GetItem instead of a Query.
+    const ph = new Placeholders();
+    const common = this.commonInput(ph, plan.keyAttributes);
+    delete common.FilterExpression; // GetItem has no filter; the entity check happens on decode
+    const input: Record<string, unknown> = { TableName: this.db.tableName(this.model), Key: plan.fullKey, ...common };
+    if (input.ProjectionExpression) input.ExpressionAttributeNames = ph.names;
+    const output = await this.db.send<{ Item?: AttributeMap }>({ operation: 'GetItem', input, model: this.meta.name });
+    const item = output.Item ? this.decoder()(output.Item) : undefined;
+    yield item === undefined ? [] : [item];
+  }
+
+  override async page(cursor?: string): Promise<Page<Projected<M, F>>> {
+    if (this.usesGetItem(this.plan())) {
+      if (cursor !== undefined) cursorCodec(this.db.config.cursorSecret).decodeKey(this.binding(this.readRequest()), cursor);
+      const items: Projected<M, F>[] = [];
+      for await (const page of this.pages()) items.push(...page);
+      return { items, cursor: undefined };
+    }
+    return super.page(cursor);
+  }
+}
+
+interface ScanState extends ReadState {
+  readonly segments?: number;
+}
+
+/** A scan of a model's table or of one of its indexes. It reads (and pays for) every item. */
+export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<M>> extends ReadBuilder<M, F, ScanState> {
+  /** @internal */
+  static start<M extends AnyModel>(db: DynamORM, model: M): ScanBuilder<M> {
+    return new ScanBuilder(db, model, { filters: [], order: 'asc', consistent: false });
+  }
+
+  protected with(changes: Partial<ScanState>): this {
+    return new ScanBuilder(this.db, this.model, { ...this.state, ...changes }) as this;
+  }
+
+  protected context(): string {
+    return `${this.meta.name}.scan`;
+  }
+
+  /** Scans this index (by its alias in the model) instead of the table. */
+  index(alias: keyof M['indexes'] & string): this {
+    if (!this.meta.indexes.some((i) => i.alias === alias)) {
+      throw new ValidationError([{ path: [], rule: 'unknown-index', message: `${this.meta.name} has no index "${alias}"` }], this.context());
+    }
+    return this.with({ index: alias });
+  }
+
+  /** Splits the scan into `segments` parallel segments (1 to 1,000,000). */
+  parallel(segments: number): this {
+    if (!Number.isSafeInteger(segments) || segments < 1 || segments > 1_000_000) {
+      throw new ValidationError([{ path: [], rule: 'segments', message: 'segments must be an integer from 1 to 1,000,000' }], this.context());
+    }
+    return this.with({ segments });
+  }
+
+  private keyAttributes(): string[] {
+    const index = this.meta.indexes.find((i) => i.alias === this.state.index);
+    return [...new Set([this.meta.partitionKey.stored, this.meta.sortKey?.stored, index?.partitionKey.stored, index?.sortKey?.stored])].filter(
+      (x): x is string => x !== undefined,
+    );
+  }
+
+  toInput(): Record<string, unknown> {
+    const ph = new Placeholders();
+    const index = this.meta.indexes.find((i) => i.alias === this.state.index);
+    if (this.state.consistent && index?.type === 'global') {
+      throw new ValidationError([{ path: [], rule: 'consistent-read', message: `index ${index.alias} is global: it cannot be read consistently` }], this.context());
+    }
+    const input: Record<string, unknown> = { TableName: this.db.tableName(this.model) };
+    if (index) input.IndexName = index.name;
+    Object.assign(input, this.commonInput(ph, this.keyAttributes()), ph.attributes());
+    return input;
+  }
+
+  protected readRequest(segment?: number, limit?: number): ReadRequest<Projected<M, F>> {
+    const input = this.toInput();
+    if (segment !== undefined) Object.assign(input, { Segment: segment, TotalSegments: this.state.segments });
+    const itemLimit = limit ?? this.state.limit;
+    return {
+      operation: 'Scan',
+      input,
+      model: this.meta.name,
+      decode: this.decoder(),
+      keyAttributes: this.keyAttributes(),
+      filtered: input.FilterExpression !== undefined,
+      ...(itemLimit !== undefined ? { limit: itemLimit } : {}),
+      ...(this.state.pageSize !== undefined ? { pageSize: this.state.pageSize } : {}),
+    };
+  }
+
+  override async *pages(): AsyncGenerator<Projected<M, F>[]> {
+    const segments = this.state.segments;
+    if (!segments || segments === 1) {
+      yield* super.pages();
+      return;
+    }
+    // Parallel: each segment fetches one page at a time; pages are yielded as they arrive.
+    let remaining = this.state.limit ?? Infinity;
+    const iterators = Array.from({ length: segments }, (_, s) => readPages(this.db, this.readRequest(s)));
+    const pending = new Map(iterators.map((it, s) => [s, it.next().then((r) => ({ s, r }))]));
+    try {
+      while (pending.size > 0 && remaining > 0) {
+        const { s, r } = await Promise.race(pending.values());
+        if (r.done) {
+          pending.delete(s);
+          continue;
+        }
+        pending.set(s, (iterators[s] as (typeof iterators)[number]).next().then((x) => ({ s, r: x })));
+        const items = r.value.items.slice(0, remaining);
+        remaining -= items.length;
+        if (items.length > 0) yield items;
+      }
+    } finally {
+      await Promise.allSettled([...pending.values()]);
+      await Promise.all(iterators.map((it) => it.return(undefined)));
+    }
+  }
+
+  override async page(cursor?: string): Promise<Page<Projected<M, F>>> {
+    const segments = this.state.segments;
+    if (!segments || segments === 1) return super.page(cursor);
+    // One page from every unfinished segment, fetched together; the cursor keeps each segment's place.
+    const binding = this.binding(this.readRequest(0));
+    const codec = cursorCodec(this.db.config.cursorSecret);
+    const starts = cursor === undefined ? new Array<AttributeMap | null | undefined>(segments).fill(undefined) : codec.decodeSegments(binding, cursor, segments);
+    // The limit is shared out between the segments, so a page never holds more than `limit` items.
+    const perSegment = this.state.limit === undefined ? undefined : Math.max(1, Math.floor(this.state.limit / segments));
+    const results = await Promise.all(
+      starts.map(async (start, s) => {
+        if (start === null) return { items: [] as Projected<M, F>[], next: null };
+        for await (const page of readPages(this.db, this.readRequest(s, perSegment), start)) return { items: page.items, next: page.next ?? null };
+        return { items: [] as Projected<M, F>[], next: null };
+      }),
+    );
+    const items = results.flatMap((r) => r.items);
+    const done = results.every((r) => r.next === null);
+    return { items, cursor: done ? undefined : codec.encodeSegments(binding, results.map((r) => r.next)) };
+  }
+
+  override async count(): Promise<number> {
+    const segments = this.state.segments;
+    if (!segments || segments === 1) return super.count();
+    const counts = await Promise.all(
+      Array.from({ length: segments }, (_, s) => {
+        const input = this.with({ projection: undefined }).readRequest(s).input;
+        return countItems(this.db, 'Scan', input, this.meta.name);
+      }),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The page loop shared by queries, scans and collections: sends Query/Scan requests one page at a
+ * time, decodes items, applies the item limit across pages (after filtering) and works out where to
+ * resume. Only one page is held in memory at a time.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamORM } from '../db.js';
+
+type AttributeMap = Record<string, AttributeValue>;
+
+/** One Query or Scan, ready to page through. */
+export interface ReadRequest<T> {
+  readonly operation: 'Query' | 'Scan';
+  /** The request without ExclusiveStartKey and Limit. */
+  readonly input: Record<string, unknown>;
+  readonly model?: string;
+  /** Decodes one stored item; `undefined` skips it (e.g. another model's item in a shared table). */
+  readonly decode: (item: AttributeMap) => T | undefined;
+  /** Stored names of the key attributes a resume point needs. */
+  readonly keyAttributes: readonly string[];
+  /** Most items to return in all (after filtering). */
+  readonly limit?: number;
+  /** Items DynamoDB evaluates per request (its `Limit`). */
+  readonly pageSize?: number;
+  /** Whether a FilterExpression may drop items (then DynamoDB's Limit cannot be the item limit). */
+  readonly filtered: boolean;
+}
+
+/** One page of results and where the next one starts (`undefined`: nothing more). */
+export interface ReadPage<T> {
+  readonly items: T[];
+  readonly next: AttributeMap | undefined;
+}
+
+function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap {
+  const key: AttributeMap = {};
+  for (const a of attributes) if (item[a] !== undefined) key[a] = item[a] as AttributeValue;
+  return key;
+}
+
+/**
+ * Yields pages from `start` on. When the item limit is reached inside a page, the page is cut and
+ * `next` is the key of the last item returned, so resuming reads nothing twice and skips nothing.
+ */
+export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start?: AttributeMap): AsyncGenerator<ReadPage<T>> {
+  let startKey = start;
+  let remaining = request.limit ?? Infinity;
+  while (remaining > 0) {
+    const limit = request.filtered ? request.pageSize : Math.min(request.pageSize ?? Infinity, remaining);
+    const input: Record<string, unknown> = { ...request.input };
+    if (startKey) input.ExclusiveStartKey = startKey;
+    if (limit !== undefined && limit !== Infinity) input.Limit = limit;
+    const output = await db.send<{ Items?: AttributeMap[]; LastEvaluatedKey?: AttributeMap }>({
+      operation: request.operation,
+      input,
+      ...(request.model ? { model: request.model } : {}),
+    });
+    const items: T[] = [];
+    let cutAt: AttributeMap | undefined;
+    for (const raw of output.Items ?? []) {
+      const item = request.decode(raw);
+      if (item === undefined) continue;
+      items.push(item);
+      if (items.length === remaining) {
+        cutAt = raw;
+        break;
+      }
+    }
+    remaining -= items.length;
+    const last = output.Items?.at(-1);
+    // Cut inside the page: resume after the last returned item, unless it was also DynamoDB's last.
+    const next = cutAt && cutAt !== last ? keyOf(cutAt, request.keyAttributes) : output.LastEvaluatedKey;
+    yield { items, next: remaining > 0 || cutAt ? next : undefined };
+    if (!next) return;
+    startKey = next;
+  }
+}
+
+/** Counts matching items over all pages with `Select: COUNT`. */
+export async function countItems(db: DynamORM, operation: 'Query' | 'Scan', input: Record<string, unknown>, model?: string): Promise<number> {
+  let count = 0;
+  let startKey: AttributeMap | undefined;
+  do {
+    const output = await db.send<{ Count?: number; LastEvaluatedKey?: AttributeMap }>({
+      operation,
+      input: { ...input, Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) },
+      ...(model ? { model } : {}),
+    });
+    count += output.Count ?? 0;
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
