@@ -31,6 +31,16 @@ export interface DynamORMConfig {
   readonly region?: string;
   /** Credentials passed to the SDK client (defaults to the SDK's own provider chain). */
   readonly credentials?: DynamoDBClientConfig['credentials'];
+  /**
+   * Attempts per request, the first included, made by the SDK's own retry (backoff, throttling
+   * aware) in the client DynamORM builds. Default: the SDK's (3, or `AWS_MAX_ATTEMPTS`). Not with `client`.
+   */
+  readonly maxAttempts?: number;
+  /**
+   * Longest wait for the answer to one attempt, in ms; then the attempt fails with `TimeoutError`
+   * (the request may still have been applied). Default: no limit. Not with `client`.
+   */
+  readonly requestTimeoutMs?: number;
   /** Prefix added to every table name, e.g. `staging-`; defaults to `DYNAMORM_TABLE_PREFIX`. */
   readonly tablePrefix?: string;
   /** Clock for createdAt/updatedAt; defaults to `() => new Date()`. */
@@ -69,6 +79,8 @@ export interface ResolvedConfig {
   readonly endpoint?: string;
   readonly region: string;
   readonly credentials?: DynamoDBClientConfig['credentials'];
+  readonly maxAttempts?: number;
+  readonly requestTimeoutMs?: number;
   readonly tablePrefix: string;
   readonly clock: () => Date;
   readonly middleware: readonly Middleware[];
@@ -93,6 +105,17 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
       throw new ConfigurationError(`endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
     }
   }
+  const { maxAttempts, requestTimeoutMs } = config;
+  if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1)) {
+    throw new ConfigurationError(`maxAttempts must be an integer of at least 1, got ${maxAttempts}`);
+  }
+  if (requestTimeoutMs !== undefined && !(Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0)) {
+    throw new ConfigurationError(`requestTimeoutMs must be a positive number of milliseconds, got ${requestTimeoutMs}`);
+  }
+  // A given client keeps its own settings; accepting these would silently do nothing.
+  if (config.client && (maxAttempts !== undefined || requestTimeoutMs !== undefined)) {
+    throw new ConfigurationError('maxAttempts and requestTimeoutMs configure the client DynamORM builds; set them on your own client instead');
+  }
   const cursorSecret = config.cursorSecret ?? (env.DYNAMORM_CURSOR_SECRET || undefined);
   if (cursorSecret !== undefined && cursorSecret.length < 32) {
     throw new ConfigurationError('cursorSecret must be at least 32 characters');
@@ -102,6 +125,8 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     ...(endpoint ? { endpoint } : {}),
     region: config.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'),
     ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+    ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
     tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
     clock: config.clock ?? (() => new Date()),
     middleware: config.middleware ?? [],

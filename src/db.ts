@@ -79,6 +79,11 @@ export class DynamORM {
         region: this.config.region,
         ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
         ...(this.config.credentials ? { credentials: this.config.credentials } : {}),
+        ...(this.config.maxAttempts !== undefined ? { maxAttempts: this.config.maxAttempts } : {}),
+        // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+        ...(this.config.requestTimeoutMs !== undefined
+          ? { requestHandler: { requestTimeout: this.config.requestTimeoutMs, throwOnRequestTimeout: true } }
+          : {}),
       });
     }
     return this.lazyClient;

@@ -29,5 +29,7 @@ export function mapAwsError(error: unknown, operation: string): DynamORMError {
   if (TIMEOUTS.has(name) || code === 'ETIMEDOUT') {
     return new TimeoutError(`${operation} timed out or was aborted: ${message}`, error);
   }
-  return new DynamoDBError(name, `${operation}: ${message}`, error);
+  // Network errors (ECONNREFUSED, ENOTFOUND, ...) are plain `Error`s: their code says more than the name.
+  const awsCode = name === 'Error' && typeof code === 'string' && code ? code : name;
+  return new DynamoDBError(awsCode, `${operation}: ${message}`, error);
 }

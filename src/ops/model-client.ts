@@ -4,24 +4,16 @@
  * and decodes the answer into a typed item. Conditional-check failures become typed errors that say
  * why: the item exists, is missing, or has another version.
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
-import {
-  ConditionalCheckFailedError,
-  ItemAlreadyExistsError,
-  ItemNotFoundError,
-  ValidationError,
-  VersionConflictError,
-  type ErrorTarget,
-} from '../errors.js';
-import { buildCondition, compileCondition, joinConditions, type ConditionInput } from '../expr/condition.js';
+import { ItemNotFoundError, ValidationError } from '../errors.js';
+import type { ConditionInput } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
-import { compileUpdate } from '../expr/update.js';
-import { decodeItem, encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
+import { decodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import type { ConditionOp, OperandOf } from '../expr/condition.js';
 import { QueryBuilder, ScanBuilder } from './query.js';
+import { planCreate, planDelete, planPut, planUpdate, type WritePlan } from './write-plans.js';
 
 /** Top-level field names of a model's item. */
 export type ItemField<M extends AnyModel> = keyof Item<M> & string;
@@ -80,13 +72,6 @@ export interface DeleteOptions<M extends AnyModel> {
   readonly returnOld?: boolean;
 }
 
-interface WriteInput {
-  TableName: string;
-  ConditionExpression?: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Record<string, AttributeValue>;
-}
-
 /** Typed operations on the items of one model. Get one with `db.model(Model)`. */
 export class ModelClient<M extends AnyModel> {
   private readonly meta: CompiledModel;
@@ -128,17 +113,9 @@ export class ModelClient<M extends AnyModel> {
    * Defaults, createdAt/updatedAt, version 1 and key templates are filled in. Returns the stored item.
    */
   async create(input: CreateInput<M>, options: CreateOptions<M> = {}): Promise<Item<M>> {
-    const context = `${this.meta.name}.create`;
-    const item = encodeItem(this.meta, input as Record<string, unknown>, { now: this.db.config.clock(), version: 1, context });
-    const ph = new Placeholders();
-    const conditions = [`attribute_not_exists(${ph.name(this.meta.partitionKey.stored)})`];
-    if (options.condition) conditions.push(compileCondition(this.meta, buildCondition(options.condition), ph, context));
-    const target = this.target(input as Record<string, unknown>);
-    await this.write('PutItem', { Item: item, ...this.conditionFields(conditions, ph) }, (old) =>
-      // No stored item: the key was free, so the caller's own condition failed.
-      old ? new ItemAlreadyExistsError(target, old) : new ConditionalCheckFailedError(target, old),
-    );
-    return decodeItem(this.meta, item) as Item<M>;
+    const plan = planCreate(this.planContext(), input as Record<string, unknown>, options.condition as ConditionInput<never> | undefined);
+    await this.write(plan);
+    return decodeItem(this.meta, plan.item as AttributeMap) as Item<M>;
   }
 
   /**
@@ -147,34 +124,9 @@ export class ModelClient<M extends AnyModel> {
    * the written version is the expected one plus one.
    */
   async put(input: CreateInput<M> & { version?: number }, options: PutOptions<M> = {}): Promise<Item<M>> {
-    const context = `${this.meta.name}.put`;
-    const raw = input as Record<string, unknown>;
-    const versionField = this.meta.version;
-    const expected = versionField ? (options.expectedVersion ?? (raw[versionField.name] as number | undefined) ?? 0) : undefined;
-    if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
-      throw new ValidationError([{ path: ['version'], rule: 'version', message: 'expected version must be a non-negative integer' }], context);
-    }
-    const fields = versionField ? omit(raw, versionField.name) : raw;
-    const item = encodeItem(this.meta, fields, {
-      now: this.db.config.clock(),
-      ...(expected !== undefined ? { version: expected + 1 } : {}),
-      context,
-    });
-    const ph = new Placeholders();
-    const conditions: string[] = [];
-    if (versionField && expected !== undefined) {
-      conditions.push(
-        expected === 0
-          ? `attribute_not_exists(${ph.name(this.meta.partitionKey.stored)})`
-          : `${ph.name(versionField.stored)} = ${ph.value({ N: String(expected) })}`,
-      );
-    }
-    if (options.condition) conditions.push(compileCondition(this.meta, buildCondition(options.condition), ph, context));
-    const target = this.target(raw);
-    await this.write('PutItem', { Item: item, ...this.conditionFields(conditions, ph) }, (old) =>
-      this.explainFailure(target, old, expected, true),
-    );
-    return decodeItem(this.meta, item) as Item<M>;
+    const plan = planPut(this.planContext(), input as Record<string, unknown>, options as PutOptions<never>);
+    await this.write(plan);
+    return decodeItem(this.meta, plan.item as AttributeMap) as Item<M>;
   }
 
   /**
@@ -209,26 +161,8 @@ export class ModelClient<M extends AnyModel> {
    * ({@link VersionConflictError} on mismatch, and nothing changes).
    */
   async update(key: KeyOrItem<M>, patch: UpdatePatch<M>, options: UpdateOptions<M> = {}): Promise<Item<M>> {
-    const context = `${this.meta.name}.update`;
-    const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, context);
-    const expected = this.expectedVersion(key as Record<string, unknown>, options.expectedVersion, context);
-    const ph = new Placeholders();
-    const nextVersion = expected === undefined ? undefined : expected === 'any' ? ('increment' as const) : expected + 1;
-    const updateExpression = compileUpdate(
-      this.meta,
-      patch as Record<string, unknown>,
-      { now: this.db.config.clock(), ...(nextVersion !== undefined ? { nextVersion } : {}) },
-      ph,
-      context,
-    );
-    const conditions = this.existenceAndVersion(ph, expected);
-    if (options.condition) conditions.push(compileCondition(this.meta, buildCondition(options.condition), ph, context));
-    const target = { model: this.meta.name, key: fields };
-    const output = await this.write(
-      'UpdateItem',
-      { Key: encodedKey, UpdateExpression: updateExpression, ReturnValues: 'ALL_NEW', ...this.conditionFields(conditions, ph) },
-      (old) => this.explainFailure(target, old, expected === 'any' ? undefined : expected, false),
-    );
+    const plan = planUpdate(this.planContext(), key as Record<string, unknown>, patch as Record<string, unknown>, options as UpdateOptions<never>);
+    const output = await this.write(plan, { ReturnValues: 'ALL_NEW' });
     return decodeItem(this.meta, output.Attributes ?? {}) as Item<M>;
   }
 
@@ -239,99 +173,26 @@ export class ModelClient<M extends AnyModel> {
   async delete(key: KeyOrItem<M>, options: DeleteOptions<M> & { returnOld: true }): Promise<Item<M> | undefined>;
   async delete(key: KeyOrItem<M>, options?: DeleteOptions<M>): Promise<void>;
   async delete(key: KeyOrItem<M>, options: DeleteOptions<M> = {}): Promise<Item<M> | undefined | void> {
-    const context = `${this.meta.name}.delete`;
-    const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, context);
-    const expected = this.expectedVersion(key as Record<string, unknown>, options.expectedVersion, context);
-    const ph = new Placeholders();
-    const conditions = expected === undefined ? [] : this.existenceAndVersion(ph, expected);
-    if (options.condition) conditions.push(compileCondition(this.meta, buildCondition(options.condition), ph, context));
-    const target = { model: this.meta.name, key: fields };
-    const output = await this.write(
-      'DeleteItem',
-      { Key: encodedKey, ...(options.returnOld ? { ReturnValues: 'ALL_OLD' } : {}), ...this.conditionFields(conditions, ph) },
-      (old) => this.explainFailure(target, old, expected === 'any' ? undefined : expected, false),
-    );
+    const plan = planDelete(this.planContext(), key as Record<string, unknown>, options as DeleteOptions<never>);
+    const output = await this.write(plan, options.returnOld ? { ReturnValues: 'ALL_OLD' } : {});
     if (options.returnOld) return output.Attributes ? (decodeItem(this.meta, output.Attributes) as Item<M>) : undefined;
   }
 
-  private target(values: Record<string, unknown>): ErrorTarget {
-    const key: Record<string, unknown> = {};
-    for (const f of this.meta.keyInputFields) key[f.name] = values[f.name];
-    return { model: this.meta.name, key };
+  /** @internal What write plans need to know about this model. */
+  planContext(): { meta: CompiledModel; tableName: string; now: Date } {
+    return { meta: this.meta, tableName: this.tableName, now: this.db.config.clock() };
   }
 
-  /** Expected version for update/delete: explicit option, else the key object's version field. */
-  private expectedVersion(key: Record<string, unknown>, option: number | 'any' | undefined, context: string): number | 'any' | undefined {
-    const field = this.meta.version;
-    if (!field) {
-      if (option !== undefined) {
-        throw new ValidationError([{ path: [], rule: 'version', message: `${this.meta.name} has no version attribute` }], context);
-      }
-      return undefined;
-    }
-    const expected = option ?? (key[field.name] as number | undefined);
-    if (expected === 'any') return expected;
-    if (expected === undefined) {
-      throw new ValidationError(
-        [
-          {
-            path: [field.name],
-            rule: 'version-required',
-            message: `${this.meta.name} is versioned: pass the item you read (with ${field.name}) or { expectedVersion }`,
-          },
-        ],
-        context,
-      );
-    }
-    if (!Number.isSafeInteger(expected) || expected < 1) {
-      throw new ValidationError([{ path: [field.name], rule: 'version', message: 'expected version must be a positive integer' }], context);
-    }
-    return expected;
-  }
-
-  private existenceAndVersion(ph: Placeholders, expected: number | 'any' | undefined): string[] {
-    const conditions = [`attribute_exists(${ph.name(this.meta.partitionKey.stored)})`];
-    if (this.meta.version && typeof expected === 'number') {
-      conditions.push(`${ph.name(this.meta.version.stored)} = ${ph.value({ N: String(expected) })}`);
-    }
-    return conditions;
-  }
-
-  private conditionFields(conditions: string[], ph: Placeholders): Omit<WriteInput, 'TableName'> {
-    const parts = conditions.filter((c) => c !== '');
-    if (parts.length === 0) return ph.attributes();
-    return {
-      ConditionExpression: joinConditions(parts, 'AND'),
-      ...ph.attributes(),
-    };
-  }
-
-  /** Why a conditional write failed, from the stored item DynamoDB returned (or its absence). */
-  private explainFailure(target: ErrorTarget, stored: Record<string, unknown> | undefined, expected: number | undefined, isPut: boolean): Error {
-    const versionField = this.meta.version;
-    if (versionField && expected !== undefined) {
-      const actual = stored?.[versionField.name] as number | undefined;
-      if (isPut && expected === 0 && stored) return new VersionConflictError(target, 0, actual, stored);
-      if (expected > 0 && actual !== expected) return new VersionConflictError(target, expected, actual, stored);
-    }
-    if (!stored && !isPut) return new ItemNotFoundError(target);
-    return new ConditionalCheckFailedError(target, stored);
-  }
-
-  /** Sends a conditional write; a failed condition is explained with the stored item. */
-  private async write(
-    operation: 'PutItem' | 'UpdateItem' | 'DeleteItem',
-    input: Record<string, unknown>,
-    onConditionFailed: (stored: Record<string, unknown> | undefined) => Error,
-  ): Promise<{ Attributes?: AttributeMap }> {
-    const request = { TableName: this.tableName, ...input } as Record<string, unknown>;
+  /** Sends a write plan; a failed condition is explained with the stored item. */
+  private async write(plan: WritePlan, extra: Record<string, unknown> = {}): Promise<{ Attributes?: AttributeMap }> {
+    const request: Record<string, unknown> = { ...plan.input, ...extra };
     if (request.ConditionExpression) request.ReturnValuesOnConditionCheckFailure = 'ALL_OLD';
     try {
-      return await this.db.send<{ Attributes?: AttributeMap }>({ operation, input: request, model: this.meta.name });
+      return await this.db.send<{ Attributes?: AttributeMap }>({ operation: plan.operation, input: request, model: this.meta.name });
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       const old = (error as { Item?: AttributeMap }).Item;
-      const err = onConditionFailed(old ? decodeItem(this.meta, old) : undefined);
+      const err = plan.explain(old ? decodeItem(this.meta, old) : undefined);
       (err as { cause?: unknown }).cause = error;
       throw err;
     }
@@ -357,9 +218,4 @@ function pick(record: Record<string, unknown>, names: readonly string[]): Record
   const out: Record<string, unknown> = {};
   for (const name of names) if (record[name] !== undefined) out[name] = record[name];
   return out;
-}
-
-function omit(record: Record<string, unknown>, name: string): Record<string, unknown> {
-  const { [name]: _ignored, ...rest } = record;
-  return rest;
 }

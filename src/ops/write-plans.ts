@@ -1,0 +1,221 @@
+/**
+ * Write plans: the validated, encoded DynamoDB input of one create/put/update/delete/condition check,
+ * plus how to explain its conditional failure. Single writes (ModelClient) and transactions build the
+ * same plans, so both check versions and existence exactly alike.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedError,
+  ItemAlreadyExistsError,
+  ItemNotFoundError,
+  ValidationError,
+  VersionConflictError,
+  type ErrorTarget,
+} from '../errors.js';
+import { buildCondition, compileCondition, joinConditions, type ConditionInput } from '../expr/condition.js';
+import { Placeholders } from '../expr/placeholders.js';
+import { compileUpdate } from '../expr/update.js';
+import { encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
+import type { CompiledModel } from '../model/model.js';
+
+/** A write ready to send, alone or inside a transaction. */
+export interface WritePlan {
+  readonly operation: 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheck';
+  /** The DynamoDB input (TableName included; no ReturnValues). */
+  readonly input: Record<string, unknown>;
+  /** Model and key fields, for errors. */
+  readonly target: ErrorTarget;
+  /** The encoded item, for puts. */
+  readonly item?: AttributeMap;
+  /** The typed error for a failed condition, given the stored item (decoded) if DynamoDB returned it. */
+  explain(stored: Record<string, unknown> | undefined): Error;
+}
+
+interface PlanContext {
+  readonly meta: CompiledModel;
+  readonly tableName: string;
+  readonly now: Date;
+}
+
+function conditionFields(conditions: string[], ph: Placeholders): Record<string, unknown> {
+  const parts = conditions.filter((c) => c !== '');
+  return { ...(parts.length > 0 ? { ConditionExpression: joinConditions(parts, 'AND') } : {}), ...ph.attributes() };
+}
+
+function userCondition(ctx: PlanContext, condition: ConditionInput<never> | undefined, ph: Placeholders, context: string): string[] {
+  return condition ? [compileCondition(ctx.meta, buildCondition(condition), ph, context)] : [];
+}
+
+function targetOf(meta: CompiledModel, values: Record<string, unknown>): ErrorTarget {
+  const key: Record<string, unknown> = {};
+  for (const f of meta.keyInputFields) key[f.name] = values[f.name];
+  return { model: meta.name, key };
+}
+
+/** Why a conditional write failed, from the stored item DynamoDB returned (or its absence). */
+function explainFailure(
+  meta: CompiledModel,
+  target: ErrorTarget,
+  stored: Record<string, unknown> | undefined,
+  expected: number | undefined,
+  isPut: boolean,
+): Error {
+  const versionField = meta.version;
+  if (versionField && expected !== undefined) {
+    const actual = stored?.[versionField.name] as number | undefined;
+    if (isPut && expected === 0 && stored) return new VersionConflictError(target, 0, actual, stored);
+    if (expected > 0 && actual !== expected) return new VersionConflictError(target, expected, actual, stored);
+  }
+  if (!stored && !isPut) return new ItemNotFoundError(target);
+  return new ConditionalCheckFailedError(target, stored);
+}
+
+/** Expected version for update/delete: explicit option, else the key object's version field. */
+function expectedVersionOf(meta: CompiledModel, key: Record<string, unknown>, option: number | 'any' | undefined, context: string) {
+  const field = meta.version;
+  if (!field) {
+    if (option !== undefined) throw new ValidationError([{ path: [], rule: 'version', message: `${meta.name} has no version attribute` }], context);
+    return undefined;
+  }
+  const expected = option ?? (key[field.name] as number | undefined);
+  if (expected === 'any') return expected;
+  if (expected === undefined) {
+    throw new ValidationError(
+      [
+        {
+          path: [field.name],
+          rule: 'version-required',
+          message: `${meta.name} is versioned: pass the item you read (with ${field.name}) or { expectedVersion }`,
+        },
+      ],
+      context,
+    );
+  }
+  if (!Number.isSafeInteger(expected) || expected < 1) {
+    throw new ValidationError([{ path: [field.name], rule: 'version', message: 'expected version must be a positive integer' }], context);
+  }
+  return expected;
+}
+
+function existenceAndVersion(meta: CompiledModel, ph: Placeholders, expected: number | 'any' | undefined): string[] {
+  const conditions = [`attribute_exists(${ph.name(meta.partitionKey.stored)})`];
+  if (meta.version && typeof expected === 'number') conditions.push(`${ph.name(meta.version.stored)} = ${ph.value({ N: String(expected) })}`);
+  return conditions;
+}
+
+/** create(): PutItem that requires the key to be free. */
+export function planCreate(ctx: PlanContext, input: Record<string, unknown>, condition?: ConditionInput<never>): WritePlan {
+  const context = `${ctx.meta.name}.create`;
+  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, context });
+  const ph = new Placeholders();
+  const conditions = [`attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, context)];
+  const target = targetOf(ctx.meta, input);
+  return {
+    operation: 'PutItem',
+    input: { TableName: ctx.tableName, Item: item, ...conditionFields(conditions, ph) },
+    target,
+    item,
+    // No stored item: the key was free, so the caller's own condition failed.
+    explain: (old) => (old ? new ItemAlreadyExistsError(target, old) : new ConditionalCheckFailedError(target, old)),
+  };
+}
+
+/** put(): PutItem; on a versioned model a compare-and-swap on the version (0 = must not exist). */
+export function planPut(ctx: PlanContext, input: Record<string, unknown>, options: { condition?: ConditionInput<never>; expectedVersion?: number }): WritePlan {
+  const context = `${ctx.meta.name}.put`;
+  const versionField = ctx.meta.version;
+  const expected = versionField ? (options.expectedVersion ?? (input[versionField.name] as number | undefined) ?? 0) : undefined;
+  if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
+    throw new ValidationError([{ path: ['version'], rule: 'version', message: 'expected version must be a non-negative integer' }], context);
+  }
+  let fields = input;
+  if (versionField) {
+    const { [versionField.name]: _version, ...rest } = input;
+    fields = rest;
+  }
+  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), context });
+  const ph = new Placeholders();
+  const conditions: string[] = [];
+  if (versionField && expected !== undefined) {
+    conditions.push(
+      expected === 0
+        ? `attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`
+        : `${ph.name(versionField.stored)} = ${ph.value({ N: String(expected) })}`,
+    );
+  }
+  conditions.push(...userCondition(ctx, options.condition, ph, context));
+  const target = targetOf(ctx.meta, input);
+  return {
+    operation: 'PutItem',
+    input: { TableName: ctx.tableName, Item: item, ...conditionFields(conditions, ph) },
+    target,
+    item,
+    explain: (old) => explainFailure(ctx.meta, target, old, expected, true),
+  };
+}
+
+/** update(): UpdateItem on an existing item, version-checked and bumped. */
+export function planUpdate(
+  ctx: PlanContext,
+  key: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
+): WritePlan {
+  const context = `${ctx.meta.name}.update`;
+  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
+  const expected = expectedVersionOf(ctx.meta, key, options.expectedVersion, context);
+  const ph = new Placeholders();
+  const nextVersion = expected === undefined ? undefined : expected === 'any' ? ('increment' as const) : expected + 1;
+  const updateExpression = compileUpdate(ctx.meta, patch, { now: ctx.now, ...(nextVersion !== undefined ? { nextVersion } : {}) }, ph, context);
+  const conditions = [...existenceAndVersion(ctx.meta, ph, expected), ...userCondition(ctx, options.condition, ph, context)];
+  const target = { model: ctx.meta.name, key: fields };
+  return {
+    operation: 'UpdateItem',
+    input: { TableName: ctx.tableName, Key: encodedKey, UpdateExpression: updateExpression, ...conditionFields(conditions, ph) },
+    target,
+    explain: (old) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false),
+  };
+}
+
+/** delete(): DeleteItem; versioned models require the item at the expected version. */
+export function planDelete(
+  ctx: PlanContext,
+  key: Record<string, unknown>,
+  options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
+): WritePlan {
+  const context = `${ctx.meta.name}.delete`;
+  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
+  const expected = expectedVersionOf(ctx.meta, key, options.expectedVersion, context);
+  const ph = new Placeholders();
+  const conditions = [...(expected === undefined ? [] : existenceAndVersion(ctx.meta, ph, expected)), ...userCondition(ctx, options.condition, ph, context)];
+  const target = { model: ctx.meta.name, key: fields };
+  return {
+    operation: 'DeleteItem',
+    input: { TableName: ctx.tableName, Key: encodedKey, ...conditionFields(conditions, ph) },
+    target,
+    explain: (old) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false),
+  };
+}
+
+/** A condition check (transactions only): the item must exist and satisfy the condition. */
+export function planCheck(ctx: PlanContext, key: Record<string, unknown>, condition: ConditionInput<never>): WritePlan {
+  const context = `${ctx.meta.name}.check`;
+  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
+  const ph = new Placeholders();
+  const conditions = userCondition(ctx, condition, ph, context);
+  const target = { model: ctx.meta.name, key: fields };
+  return {
+    operation: 'ConditionCheck',
+    input: { TableName: ctx.tableName, Key: encodedKey, ...conditionFields(conditions, ph) },
+    target,
+    explain: (old) => (old ? new ConditionalCheckFailedError(target, old) : new ItemNotFoundError(target)),
+  };
+}
+
+/** Attribute values of a plan's key (for duplicate detection in batches and transactions). */
+export function planKey(plan: WritePlan, meta: CompiledModel): Record<string, AttributeValue> {
+  const source = (plan.input.Key ?? plan.input.Item) as AttributeMap;
+  const key: Record<string, AttributeValue> = {};
+  for (const f of [meta.partitionKey, meta.sortKey]) if (f && source[f.stored]) key[f.stored] = source[f.stored] as AttributeValue;
+  return key;
+}
