@@ -25,6 +25,16 @@ import type { AnyModel } from './model/model.js';
 import { mapAwsError } from './ops/aws-errors.js';
 import { ModelClient } from './ops/model-client.js';
 import { TableManager } from './ops/table.js';
+import { batchGet, batchWrite, type BatchGetRequest, type BatchGetResult, type BatchWriteRequest } from './ops/batch.js';
+import { Collection } from './ops/collection.js';
+import {
+  runTransactGet,
+  runTransaction,
+  type TransactGetRequest,
+  type TransactGetResult,
+  type TransactionOptions,
+  type TransactionWriter,
+} from './ops/transaction.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type CommandClass = new (input: any) => any;
@@ -97,6 +107,41 @@ export class DynamORM {
       this.handles.set(model, handle);
     }
     return handle;
+  }
+
+  /**
+   * Runs a write transaction: `fn` adds creates, puts, updates, deletes and condition checks on any
+   * models (up to 100); they are validated together and sent as one all-or-nothing request. A
+   * cancellation raises TransactionCanceledError with a typed reason per action.
+   */
+  transaction(fn: (tx: TransactionWriter) => void | Promise<void>, options?: TransactionOptions): Promise<{ token: string; actions: number }> {
+    return runTransaction(this, fn, options);
+  }
+
+  /** Reads up to 100 items (`txGet(Model, key)`) in one consistent snapshot; a typed tuple comes back. */
+  transactGet<const R extends readonly TransactGetRequest[]>(requests: R): Promise<TransactGetResult<R>> {
+    return runTransactGet(this, requests);
+  }
+
+  /**
+   * Reads many items across models (`getKeys(Model, keys)`): deduplicated, 100 keys a request, bounded
+   * concurrency, unprocessed keys retried with backoff. Keys not found are listed in `missing`.
+   */
+  batchGet<const R extends readonly BatchGetRequest[]>(requests: R): Promise<BatchGetResult<R>> {
+    return batchGet(this, requests);
+  }
+
+  /**
+   * Puts and deletes many items across models (`putItems(Model, items)`, `deleteKeys(Model, keys)`):
+   * 25 a request, unprocessed items retried; what is left after the last retry is raised.
+   */
+  batchWrite(requests: readonly BatchWriteRequest[]): Promise<{ written: number }> {
+    return batchWrite(this, requests);
+  }
+
+  /** Several models sharing a partition key in one table, read with one query as a typed union. */
+  collection<const Ms extends readonly AnyModel[]>(models: Ms, options: { index?: string } = {}): Collection<Ms> {
+    return new Collection(this, models, options);
   }
 
   /** The physical table name of a model (table prefix applied). */

@@ -188,12 +188,15 @@ export class TransactionCanceledError extends DynamORMError {
 }
 
 /** A batch still had unprocessed requests after the last retry. Nothing is dropped: they are listed here. */
-export class UnprocessedItemsError<T = unknown> extends DynamORMError {
+export class UnprocessedItemsError<T = unknown, P = unknown> extends DynamORMError {
   /** What was not processed: write requests or keys, as the caller gave them. */
   readonly unprocessed: readonly T[];
-  constructor(operation: string, unprocessed: readonly T[], cause?: unknown) {
-    super('UNPROCESSED', `${operation}: ${unprocessed.length} request(s) still unprocessed after the last retry`, { cause });
+  /** What did succeed: the batch get result so far, or `{ written }` for writes. */
+  readonly partial: P;
+  constructor(operation: string, unprocessed: readonly T[], partial: P) {
+    super('UNPROCESSED', `${operation}: ${unprocessed.length} request(s) still unprocessed after the last retry`);
     this.unprocessed = unprocessed;
+    this.partial = partial;
   }
 }
 

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { DynamORM } from './db.js';
-export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig } from './config.js';
+export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, RetryPolicy } from './config.js';
 export { attr, Attr } from './model/attributes.js';
 export type { AnyAttr, AttrKind, Converter, DateStorage, JsonValue, Shape, Validator } from './model/attributes.js';
 export { model } from './model/model.js';
@@ -20,10 +20,23 @@ export { Condition } from './expr/condition.js';
 export type { CompareOp, ConditionBuilder, ConditionInput, ConditionOp, OperandOf } from './expr/condition.js';
 export { ModelClient } from './ops/model-client.js';
 export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Projected, PutOptions, UpdateOptions } from './ops/model-client.js';
+export { QueryBuilder, ScanBuilder } from './ops/query.js';
+export type { Page } from './ops/query.js';
+export { deleteKeys, getKeys, putItems } from './ops/batch.js';
+export type { BatchGetRequest, BatchGetResult, BatchWriteRequest, UnprocessedKey, UnprocessedWrite } from './ops/batch.js';
+export { TransactionWriter, txGet, MAX_TRANSACTION_ACTIONS } from './ops/transaction.js';
+export type { TransactGetRequest, TransactGetResult, TransactionOptions } from './ops/transaction.js';
+export { Collection } from './ops/collection.js';
+export type { CollectionGroups, CollectionItem } from './ops/collection.js';
 export { TableManager, tableDefinition } from './ops/table.js';
 export type { CreateTableOptions, TableDifference } from './ops/table.js';
 export {
   ConditionalCheckFailedError,
+  ConfigurationError,
+  InvalidCursorError,
+  NoUsableIndexError,
+  TransactionCanceledError,
+  UnprocessedItemsError,
   DynamoDBError,
   DynamORMError,
   ItemAlreadyExistsError,
@@ -34,4 +47,4 @@ export {
   ValidationError,
   VersionConflictError,
 } from './errors.js';
-export type { ErrorTarget, ValidationIssue } from './errors.js';
+export type { CancellationReason, ErrorTarget, ValidationIssue } from './errors.js';

@@ -23,25 +23,37 @@ const nestedCodecs = new WeakMap<AttrSpec, Codec>();
 export function resolvePath(model: CompiledModel, path: string, context: string): ResolvedPath {
   const top = model.byName.get(path);
   if (top) return { segments: [top.stored], spec: top.spec, codec: top.codec, field: top };
+  // Names may contain dots at any level ('address.x.y' with a nested field 'x.y'): longest name first.
   const parts = path.split('.');
-  const field = model.byName.get(parts[0] ?? '');
-  if (field && parts.length > 1) {
+  for (let end = parts.length - 1; end >= 1; end--) {
+    const field = model.byName.get(parts.slice(0, end).join('.'));
+    if (!field) continue;
     const segments = [field.stored];
-    let spec = field.spec;
-    for (const part of parts.slice(1)) {
-      const next = spec.kind === 'object' && spec.shape && Object.hasOwn(spec.shape, part) ? spec.shape[part] : undefined;
-      if (!next) break;
-      spec = next.spec;
-      segments.push(spec.storedName ?? part);
+    const spec = resolveNested(field.spec, parts, end, segments);
+    if (!spec) continue;
+    let codec = nestedCodecs.get(spec);
+    if (!codec) {
+      codec = compileCodec({ spec } as never);
+      nestedCodecs.set(spec, codec);
     }
-    if (segments.length === parts.length) {
-      let codec = nestedCodecs.get(spec);
-      if (!codec) {
-        codec = compileCodec({ spec } as never);
-        nestedCodecs.set(spec, codec);
-      }
-      return { segments, spec, codec, field };
-    }
+    return { segments, spec, codec, field };
   }
   throw new ValidationError([{ path: [path], rule: 'unknown-field', message: `is not a field of ${model.name}` }], context);
+}
+
+/** Walks `parts[from..]` into nested object shapes, pushing stored names onto `segments`. */
+function resolveNested(spec: AttrSpec, parts: readonly string[], from: number, segments: string[]): AttrSpec | undefined {
+  if (from === parts.length) return spec;
+  const shape = spec.kind === 'object' ? spec.shape : undefined;
+  if (!shape) return undefined;
+  for (let end = parts.length; end > from; end--) {
+    const name = parts.slice(from, end).join('.');
+    const next = Object.hasOwn(shape, name) ? shape[name] : undefined;
+    if (!next) continue;
+    segments.push(next.spec.storedName ?? name);
+    const found = resolveNested(next.spec, parts, end, segments);
+    if (found) return found;
+    segments.pop();
+  }
+  return undefined;
 }

@@ -12,6 +12,7 @@ import { decodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import type { ConditionOp, OperandOf } from '../expr/condition.js';
+import { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './batch.js';
 import { QueryBuilder, ScanBuilder } from './query.js';
 import { planCreate, planDelete, planPut, planUpdate, type WritePlan } from './write-plans.js';
 
@@ -176,6 +177,22 @@ export class ModelClient<M extends AnyModel> {
     const plan = planDelete(this.planContext(), key as Record<string, unknown>, options as DeleteOptions<never>);
     const output = await this.write(plan, options.returnOld ? { ReturnValues: 'ALL_OLD' } : {});
     if (options.returnOld) return output.Attributes ? (decodeItem(this.meta, output.Attributes) as Item<M>) : undefined;
+  }
+
+  /** Reads many items of this model (see `db.batchGet`). */
+  async batchGet(keys: readonly KeyOrItem<M>[], options: { consistent?: boolean } = {}): Promise<{ items: Item<M>[]; missing: KeyInput<M>[] }> {
+    const result = await batchGet(this.db, [getKeys(this.model, keys, options)] as const);
+    return { items: result.items[0], missing: result.missing[0] };
+  }
+
+  /** Puts many items of this model (unversioned models only; see `db.batchWrite`). */
+  batchPut(items: readonly CreateInput<M>[]): Promise<{ written: number }> {
+    return batchWrite(this.db, [putItems(this.model, items)]);
+  }
+
+  /** Deletes many items of this model (unversioned models only; see `db.batchWrite`). */
+  batchDelete(keys: readonly KeyOrItem<M>[]): Promise<{ written: number }> {
+    return batchWrite(this.db, [deleteKeys(this.model, keys)]);
   }
 
   /** @internal What write plans need to know about this model. */

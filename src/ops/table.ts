@@ -12,14 +12,14 @@ import type {
   TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
-import { DynamORMError, ModelDefinitionError } from '../errors.js';
+import { ModelDefinitionError, TimeoutError, ValidationError } from '../errors.js';
 import type { AnyModel, FieldMeta, IndexMeta } from '../model/model.js';
 
 /** Options for {@link TableManager.create}. */
 export interface CreateTableOptions {
-  /** `PAY_PER_REQUEST` (default) or `PROVISIONED` with `throughput`. */
+  /** `PAY_PER_REQUEST` (default) or `PROVISIONED` (the default when `throughput` is given). */
   readonly billingMode?: 'PAY_PER_REQUEST' | 'PROVISIONED';
-  /** Read/write capacity for the table and each GSI when provisioned. Default 5/5. */
+  /** Read/write capacity units (positive integers) for the table and each GSI when provisioned. Default 5/5. */
   readonly throughput?: { readonly read: number; readonly write: number };
   /** Enable a DynamoDB stream with this view type. */
   readonly stream?: 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
@@ -33,7 +33,10 @@ export interface CreateTableOptions {
 
 /** One difference between a table and what its models need. */
 export interface TableDifference {
-  /** What differs, e.g. `keySchema`, `index:gsi-status`, `attribute:status`, `ttl`, `billingMode`. */
+  /**
+   * What differs: `table` (missing), `keySchema`, `attribute:<name>`, `gsi:<name>`, `lsi:<name>`,
+   * `billingMode`, `throughput`, `throughput:<gsi name>`, `stream` or `ttl`.
+   */
   readonly path: string;
   readonly expected: string;
   readonly actual: string;
@@ -48,10 +51,27 @@ function scalarType(field: FieldMeta): 'S' | 'N' | 'B' {
   return 'N';
 }
 
-function projectionOf(index: IndexMeta): Projection {
+function projectionOf(index: IndexMeta, tableKeys: readonly (FieldMeta | undefined)[]): Projection {
   if (index.projection === 'all') return { ProjectionType: 'ALL' };
   if (index.projection === 'keys') return { ProjectionType: 'KEYS_ONLY' };
-  return { ProjectionType: 'INCLUDE', NonKeyAttributes: index.projection.map((f) => f.stored) };
+  // Key attributes are always projected; DynamoDB does not want them listed again.
+  const keys = new Set([...tableKeys, index.partitionKey, index.sortKey].map((f) => f?.stored));
+  const extra = [...new Set(index.projection.map((f) => f.stored))].filter((name) => !keys.has(name));
+  return extra.length ? { ProjectionType: 'INCLUDE', NonKeyAttributes: extra } : { ProjectionType: 'KEYS_ONLY' };
+}
+
+function checkThroughput(options: CreateTableOptions): boolean {
+  const { billingMode, throughput } = options;
+  if (throughput && billingMode === 'PAY_PER_REQUEST') {
+    throw new ValidationError([{ path: ['throughput'], rule: 'billing-mode', message: 'throughput needs billingMode PROVISIONED' }], 'table');
+  }
+  for (const side of ['read', 'write'] as const) {
+    const value = throughput?.[side];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1)) {
+      throw new ValidationError([{ path: ['throughput', side], rule: 'capacity', message: `must be a positive integer, got ${value}` }], 'table');
+    }
+  }
+  return billingMode === 'PROVISIONED' || (billingMode === undefined && throughput !== undefined);
 }
 
 function keySchema(pk: FieldMeta, sk: FieldMeta | undefined) {
@@ -86,7 +106,7 @@ export function tableDefinition(tableName: string, models: readonly AnyModel[], 
     if (c.sortKey) define(c.sortKey, m.name);
   }
   const throughput = { ReadCapacityUnits: options.throughput?.read ?? 5, WriteCapacityUnits: options.throughput?.write ?? 5 };
-  const provisioned = options.billingMode === 'PROVISIONED';
+  const provisioned = checkThroughput(options);
   const gsis = new Map<string, GlobalSecondaryIndex>();
   const lsis = new Map<string, LocalSecondaryIndex>();
   for (const m of models) {
@@ -96,12 +116,14 @@ export function tableDefinition(tableName: string, models: readonly AnyModel[], 
       const definition = {
         IndexName: index.name,
         KeySchema: keySchema(index.partitionKey, index.sortKey),
-        Projection: projectionOf(index),
+        Projection: projectionOf(index, [base.partitionKey, base.sortKey]),
       };
-      const target = index.type === 'local' ? lsis : gsis;
-      const existing = target.get(index.name);
-      if (existing && JSON.stringify(existing.KeySchema) !== JSON.stringify(definition.KeySchema)) {
-        throw new ModelDefinitionError(`index ${index.name} is declared with different keys by two models`);
+      if ((index.type === 'local' ? gsis : lsis).has(index.name)) {
+        throw new ModelDefinitionError(`index ${index.name} is declared both global and local`);
+      }
+      const existing = (index.type === 'local' ? lsis : gsis).get(index.name);
+      if (existing && JSON.stringify([existing.KeySchema, existing.Projection]) !== JSON.stringify([definition.KeySchema, definition.Projection])) {
+        throw new ModelDefinitionError(`index ${index.name} is declared with different keys or projection by two models`);
       }
       if (index.type === 'local') lsis.set(index.name, definition);
       else gsis.set(index.name, provisioned ? { ...definition, ProvisionedThroughput: throughput } : definition);
@@ -126,6 +148,12 @@ export function ttlAttribute(models: readonly AnyModel[]): string | undefined {
   return [...names][0];
 }
 
+function modelList(models: AnyModel | readonly AnyModel[]): readonly AnyModel[] {
+  const list = Array.isArray(models) ? (models as readonly AnyModel[]) : [models as AnyModel];
+  if (list.length === 0) throw new ModelDefinitionError('a table needs at least one model');
+  return list;
+}
+
 /** Creates, compares and deletes tables from models. Reached as `db.tables`. */
 export class TableManager {
   /** @internal */
@@ -136,7 +164,7 @@ export class TableManager {
    * enables TTL when a model has a `ttl` attribute.
    */
   async create(models: AnyModel | readonly AnyModel[], options: CreateTableOptions = {}): Promise<TableDescription> {
-    const list = Array.isArray(models) ? (models as readonly AnyModel[]) : [models as AnyModel];
+    const list = modelList(models);
     const name = this.db.tableName(list[0] as AnyModel);
     const input = tableDefinition(name, list, options);
     const ttl = ttlAttribute(list);
@@ -149,6 +177,7 @@ export class TableManager {
       if (!(exists && options.ifNotExists)) throw error;
     }
     if (options.wait !== false) description = await this.waitUntilActive(name, options.timeoutMs ?? 60_000);
+    else description ??= await this.describe(name);
     if (ttl) {
       const current = await this.db.send<{ TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string } }>({
         operation: 'DescribeTimeToLive',
@@ -180,7 +209,7 @@ export class TableManager {
       const table = await this.describe(tableName);
       const indexesActive = (table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
       if (table?.TableStatus === 'ACTIVE' && indexesActive) return table;
-      if (Date.now() + delay > deadline) throw new DynamORMError('TIMEOUT', `table ${tableName} was not active after ${timeoutMs} ms`);
+      if (Date.now() + delay > deadline) throw new TimeoutError(`table ${tableName} was not active after ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
@@ -191,7 +220,7 @@ export class TableManager {
    * difference at path `table`.
    */
   async diff(models: AnyModel | readonly AnyModel[], options: CreateTableOptions = {}): Promise<TableDifference[]> {
-    const list = Array.isArray(models) ? (models as readonly AnyModel[]) : [models as AnyModel];
+    const list = modelList(models);
     const name = this.db.tableName(list[0] as AnyModel);
     const wanted = tableDefinition(name, list, options);
     const table = await this.describe(name);
@@ -202,20 +231,33 @@ export class TableManager {
       const a = JSON.stringify(actual ?? null);
       if (e !== a) diffs.push({ path, expected: e, actual: a });
     };
-    check('keySchema', wanted.KeySchema, table.KeySchema);
+    const keys = (k: readonly { AttributeName?: string; KeyType?: string }[] | undefined) => k?.map((e) => `${e.AttributeName}:${e.KeyType}`);
+    check('keySchema', keys(wanted.KeySchema), keys(table.KeySchema));
     const actualTypes = new Map((table.AttributeDefinitions ?? []).map((d) => [d.AttributeName, d.AttributeType]));
     for (const def of wanted.AttributeDefinitions ?? []) check(`attribute:${def.AttributeName}`, def.AttributeType, actualTypes.get(def.AttributeName));
-    const indexShape = (i: { KeySchema?: unknown; Projection?: Projection } | undefined) =>
-      i && { keys: i.KeySchema, projection: i.Projection?.ProjectionType, include: [...(i.Projection?.NonKeyAttributes ?? [])].sort() };
+    type IndexLike = { KeySchema?: { AttributeName?: string; KeyType?: string }[]; Projection?: Projection };
+    const indexShape = (i: IndexLike | undefined) =>
+      i && { keys: keys(i.KeySchema), projection: i.Projection?.ProjectionType, include: [...(i.Projection?.NonKeyAttributes ?? [])].sort() };
     for (const [kind, want, have] of [
       ['gsi', wanted.GlobalSecondaryIndexes ?? [], table.GlobalSecondaryIndexes ?? []],
       ['lsi', wanted.LocalSecondaryIndexes ?? [], table.LocalSecondaryIndexes ?? []],
     ] as const) {
-      const byName = new Map<string | undefined, { KeySchema?: unknown; Projection?: Projection }>(have.map((i) => [i.IndexName, i]));
+      const byName = new Map<string | undefined, IndexLike>(have.map((i) => [i.IndexName, i]));
       for (const w of want) check(`${kind}:${w.IndexName}`, indexShape(w), indexShape(byName.get(w.IndexName)));
       for (const h of have) if (!want.some((w) => w.IndexName === h.IndexName)) check(`${kind}:${h.IndexName}`, undefined, indexShape(h));
     }
-    check('billingMode', wanted.BillingMode, table.BillingModeSummary?.BillingMode ?? 'PROVISIONED');
+    // DescribeTable leaves BillingModeSummary out for tables that were always provisioned.
+    const billingMode = table.BillingModeSummary?.BillingMode ?? 'PROVISIONED';
+    check('billingMode', wanted.BillingMode, billingMode);
+    if (wanted.BillingMode === 'PROVISIONED' && billingMode === 'PROVISIONED') {
+      const capacity = (t: { ReadCapacityUnits?: number; WriteCapacityUnits?: number } | undefined) => t && { read: t.ReadCapacityUnits, write: t.WriteCapacityUnits };
+      check('throughput', capacity(wanted.ProvisionedThroughput), capacity(table.ProvisionedThroughput));
+      const actualGsis = new Map((table.GlobalSecondaryIndexes ?? []).map((i) => [i.IndexName, i]));
+      for (const w of wanted.GlobalSecondaryIndexes ?? []) {
+        const h = actualGsis.get(w.IndexName);
+        if (h) check(`throughput:${w.IndexName}`, capacity(w.ProvisionedThroughput), capacity(h.ProvisionedThroughput));
+      }
+    }
     check('stream', wanted.StreamSpecification?.StreamViewType, table.StreamSpecification?.StreamEnabled ? table.StreamSpecification.StreamViewType : undefined);
     const ttl = ttlAttribute(list);
     const ttlState = await this.db.send<{ TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string } }>({

@@ -60,13 +60,14 @@ function explainFailure(
   expected: number | undefined,
   isPut: boolean,
 ): Error {
+  // Update and delete require the item: if it is gone, no version can match, and a retry cannot help.
+  if (!stored && !isPut) return new ItemNotFoundError(target);
   const versionField = meta.version;
   if (versionField && expected !== undefined) {
     const actual = stored?.[versionField.name] as number | undefined;
     if (isPut && expected === 0 && stored) return new VersionConflictError(target, 0, actual, stored);
     if (expected > 0 && actual !== expected) return new VersionConflictError(target, expected, actual, stored);
   }
-  if (!stored && !isPut) return new ItemNotFoundError(target);
   return new ConditionalCheckFailedError(target, stored);
 }
 

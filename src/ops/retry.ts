@@ -1,0 +1,47 @@
+/**
+ * Backoff with full jitter and bounded concurrency, for batch retries. Small enough to write here
+ * rather than pull in a dependency.
+ */
+import type { RetryPolicy } from '../config.js';
+import { DynamoDBError, ThrottledError, TimeoutError } from '../errors.js';
+
+/** Delay before retry `attempt` (1 = first retry): random in [0, min(max, base * 2^attempt)). */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** Waits `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+const RETRYABLE_AWS = new Set(['InternalServerError', 'ServiceUnavailable', 'InternalFailure', 'ServiceUnavailableException']);
+
+/**
+ * Whether a failed batch call may be sent again as is. Batch puts and deletes are idempotent, and
+ * batch gets only read, so throttling, server errors, time-outs and dropped connections are retried.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof ThrottledError || error instanceof TimeoutError) return true;
+  if (error instanceof DynamoDBError) {
+    const status = (error.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return RETRYABLE_AWS.has(error.awsCode) || (status !== undefined && status >= 500) || code === 'ECONNRESET' || code === 'EPIPE';
+  }
+  return false;
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
