@@ -101,6 +101,10 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     } catch {
       throw new ConfigurationError(`endpoint ${JSON.stringify(endpoint)} is not a URL`);
     }
+    // `localhost:8000` parses as a URL with the scheme `localhost:`; only HTTP(S) is usable.
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new ConfigurationError(`endpoint ${JSON.stringify(endpoint)} must start with https:// (or http:// on this machine)`);
+    }
     if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !config.allowInsecureEndpoint) {
       throw new ConfigurationError(`endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
     }

@@ -59,8 +59,23 @@ function numberText(value: unknown, path: Path, issues: Issues, kind: 'number' |
 
 function decodeSafeNumber(value: AttributeValue, path: Path, integer: boolean): number {
   const text = need(value.N, 'N', path);
+  return textToNumber(text, path, integer);
+}
+
+/**
+ * A stored number as a JS number, refusing any value a double cannot hold exactly (written by another
+ * program, say): silent rounding of money or ids is the bug this library exists to avoid.
+ */
+function textToNumber(text: string, path: Path, integer: boolean): number {
   const n = Number(text);
-  if (integer && !Number.isSafeInteger(n)) throw new StoredValueError(path, `stored number ${text} is not a safe integer`);
+  if (integer) {
+    if (!Number.isSafeInteger(n)) throw new StoredValueError(path, `stored number ${text} is not a safe integer`);
+    return n;
+  }
+  // Up to 15 characters means at most 15 significant digits: always exact as a double.
+  if (text.length > 15 && canonicalDecimal(jsNumberToText(n)) !== canonicalDecimal(text)) {
+    throw new StoredValueError(path, `stored number ${text} cannot be read as a JS number without rounding; use attr.decimal() or attr.bigint()`);
+  }
   return n;
 }
 
@@ -404,7 +419,7 @@ function setCodec(kind: 'stringSet' | 'numberSet' | 'binarySet'): Codec {
     encode: encodeAll,
     decode(v, path) {
       if (kind === 'stringSet') return new Set(need(v.SS, 'SS', path));
-      if (kind === 'numberSet') return new Set(need(v.NS, 'NS', path).map(Number));
+      if (kind === 'numberSet') return new Set(need(v.NS, 'NS', path).map((t) => textToNumber(t, path, false)));
       return new Set(need(v.BS, 'BS', path));
     },
     member(value, path, issues) {

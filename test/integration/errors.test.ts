@@ -1,0 +1,207 @@
+/**
+ * DynamoDB failures reach the caller as DynamORM's typed errors, through the public API. Throttling,
+ * timeouts and dropped connections come from the fault proxy in front of DynamoDB Local.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DynamoDBClient,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  ResourceInUseException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { attr, DynamoDBError, DynamORM, DynamORMError, model, ThrottledError, TimeoutError, type DynamORMConfig } from '../../src/index.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { endpoint, localCredentials, testDb } from '../support/db.js';
+
+const Account = model('Account', {
+  table: 'accounts',
+  attributes: {
+    id: attr.string().partitionKey(),
+    balance: attr.cents(),
+    version: attr.version(),
+  },
+});
+
+const direct = testDb();
+let proxy: FaultProxy;
+const opened: DynamORM[] = [];
+/** A DynamORM on the same tables as `direct`, but reaching DynamoDB Local through the proxy. */
+const viaProxy = (config: DynamORMConfig = {}) => {
+  const db = testDb({ endpoint: proxy.endpoint, tablePrefix: direct.config.tablePrefix, maxAttempts: 1, ...config });
+  opened.push(db);
+  return db;
+};
+const stored = (id: string) => direct.model(Account).get({ id }, { consistent: true });
+const newId = () => `acc-${randomUUID().slice(0, 8)}`;
+
+/** The error a promise rejects with; fails the test when it resolves. */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeAll(async () => {
+  await direct.tables.create(Account);
+  proxy = await startFaultProxy({ target: endpoint(), seed: 3 });
+});
+afterEach(() => {
+  proxy.setFaults([]);
+  proxy.resetStats();
+});
+afterAll(async () => {
+  for (const db of opened) db.destroy();
+  await proxy.stop();
+  await direct.tables.delete(Account);
+  direct.destroy();
+});
+
+describe('throttling -> ThrottledError', () => {
+  test('ProvisionedThroughputExceededException, with nothing written', async () => {
+    proxy.setFaults([{ kind: 'throttle', operations: ['PutItem'] }]);
+    const id = newId();
+    const error = await rejection(viaProxy().model(Account).create({ id, balance: 100 }));
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(error).toBeInstanceOf(DynamORMError);
+    expect(error).toMatchObject({ code: 'THROTTLED', name: 'ThrottledError' });
+    expect((error as Error).message).toContain('PutItem');
+    expect((error as Error).cause).toBeInstanceOf(ProvisionedThroughputExceededException);
+    expect(await stored(id)).toBeUndefined();
+  });
+
+  test.each(['ThrottlingException', 'RequestLimitExceeded'])('%s', async (code) => {
+    proxy.setFaults([{ kind: 'throttle', code, operations: ['GetItem'] }]);
+    const error = await rejection(viaProxy().model(Account).get({ id: newId() }));
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect((error as Error & { cause: { name: string } }).cause.name).toBe(code);
+  });
+
+  test('only after the SDK retries run out (maxAttempts)', async () => {
+    const db = viaProxy({ maxAttempts: 2 });
+    const id = newId();
+    proxy.setFaults([{ kind: 'throttle', operations: ['PutItem'], count: 1 }]);
+    await db.model(Account).create({ id, balance: 1 });
+    expect(proxy.stats.faults.throttle).toBe(1);
+    expect((await stored(id))?.balance).toBe(1);
+
+    proxy.resetStats();
+    proxy.setFaults([{ kind: 'throttle', operations: ['PutItem'] }]);
+    await expect(db.model(Account).put({ id, balance: 2 })).rejects.toBeInstanceOf(ThrottledError);
+    expect(proxy.stats.faults.throttle).toBe(2);
+    expect((await stored(id))?.balance).toBe(1);
+  });
+});
+
+describe('timeouts and dropped connections -> TimeoutError', () => {
+  test('a read that gets no answer within requestTimeoutMs', async () => {
+    const id = newId();
+    await direct.model(Account).create({ id, balance: 5 });
+    proxy.setFaults([{ kind: 'delay', delayMs: 3000, operations: ['GetItem'] }]);
+    const started = Date.now();
+    const error = await rejection(viaProxy({ requestTimeoutMs: 250 }).model(Account).get({ id }));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(DynamORMError);
+    expect(error).toMatchObject({ code: 'TIMEOUT' });
+    expect((error as Error & { cause: { name: string } }).cause.name).toBe('TimeoutError');
+  });
+
+  test('a write that timed out may still have been applied', async () => {
+    const id = newId();
+    proxy.setFaults([{ kind: 'delay', delayMs: 3000, operations: ['PutItem'] }]);
+    await expect(viaProxy({ requestTimeoutMs: 250 }).model(Account).create({ id, balance: 7 })).rejects.toBeInstanceOf(TimeoutError);
+    expect((await stored(id))?.balance).toBe(7);
+  });
+
+  test('without requestTimeoutMs a slow answer is waited for', async () => {
+    const id = newId();
+    proxy.setFaults([{ kind: 'delay', delayMs: 400, operations: ['PutItem'] }]);
+    const created = await viaProxy().model(Account).create({ id, balance: 9 });
+    expect(created.version).toBe(1);
+    expect(proxy.stats.faults.delay).toBe(1);
+  });
+
+  test('a connection dropped before the request arrived', async () => {
+    const id = newId();
+    proxy.setFaults([{ kind: 'drop', operations: ['PutItem'] }]);
+    const error = await rejection(viaProxy().model(Account).create({ id, balance: 3 }));
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(error).toBeInstanceOf(DynamORMError);
+    expect((error as Error & { cause: { code: string } }).cause.code).toBe('ECONNRESET');
+    expect(await stored(id)).toBeUndefined();
+  });
+
+  test('a connection dropped after the write was applied', async () => {
+    const id = newId();
+    proxy.setFaults([{ kind: 'drop', when: 'after', operations: ['PutItem'] }]);
+    await expect(viaProxy().model(Account).create({ id, balance: 4 })).rejects.toBeInstanceOf(TimeoutError);
+    expect((await stored(id))?.balance).toBe(4);
+  });
+});
+
+describe('other errors -> DynamoDBError with awsCode and cause', () => {
+  test('a 500 from DynamoDB', async () => {
+    proxy.setFaults([{ kind: 'serverError', operations: ['GetItem'] }]);
+    const error = await rejection(viaProxy().model(Account).get({ id: newId() }));
+    expect(error).toBeInstanceOf(DynamoDBError);
+    expect(error).toBeInstanceOf(DynamORMError);
+    expect(error).toMatchObject({ code: 'DYNAMODB', awsCode: 'InternalServerError' });
+    expect((error as Error).cause).toBeInstanceOf(InternalServerError);
+  });
+
+  test('a table that does not exist', async () => {
+    const Missing = model('Missing', { table: 'no-such-table', attributes: { id: attr.string().partitionKey() } });
+    const error = await rejection(direct.model(Missing).get({ id: 'x' }));
+    expect(error).toBeInstanceOf(DynamoDBError);
+    expect(error).toBeInstanceOf(DynamORMError);
+    expect(error).toMatchObject({ awsCode: 'ResourceNotFoundException' });
+    expect((error as Error).cause).toBeInstanceOf(ResourceNotFoundException);
+    expect((error as Error).message).toContain('GetItem');
+    await expect(direct.model(Missing).create({ id: 'x' })).rejects.toMatchObject({ awsCode: 'ResourceNotFoundException' });
+  });
+
+  test('creating a table that exists', async () => {
+    const error = await rejection(direct.tables.create(Account));
+    expect(error).toBeInstanceOf(DynamoDBError);
+    expect(error).toMatchObject({ awsCode: 'ResourceInUseException' });
+    expect((error as Error).cause).toBeInstanceOf(ResourceInUseException);
+  });
+
+  test('a request DynamoDB rejects as invalid', async () => {
+    // DynamORM does not check table names; DynamoDB allows only a-z, A-Z, 0-9, '_', '-' and '.'.
+    const Odd = model('Odd', { table: 'no spaces allowed!', attributes: { id: attr.string().partitionKey() } });
+    const error = await rejection(direct.model(Odd).get({ id: 'x' }));
+    expect(error).toBeInstanceOf(DynamoDBError);
+    expect(error).toMatchObject({ awsCode: 'ValidationException' });
+    expect((error as Error).message).toMatch(/table\/index name/i);
+  });
+
+  test('an endpoint that refuses connections', async () => {
+    const closed = await startFaultProxy({ target: endpoint() });
+    const url = closed.endpoint;
+    await closed.stop();
+    const db = testDb({ endpoint: url, maxAttempts: 1 });
+    opened.push(db);
+    const error = await rejection(db.model(Account).get({ id: 'x' }));
+    expect(error).toBeInstanceOf(DynamoDBError);
+    expect(error).toMatchObject({ awsCode: 'ECONNREFUSED' });
+    expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('client settings', () => {
+  test('a client passed in keeps its own settings', async () => {
+    const client = new DynamoDBClient({ endpoint: proxy.endpoint, region: 'us-east-1', credentials: localCredentials, maxAttempts: 1 });
+    const db = DynamORM.create({ client, tablePrefix: direct.config.tablePrefix });
+    expect(db.client).toBe(client);
+    proxy.setFaults([{ kind: 'throttle', operations: ['GetItem'], count: 1 }]);
+    await expect(db.model(Account).get({ id: newId() })).rejects.toBeInstanceOf(ThrottledError);
+    expect(proxy.stats.byOperation.GetItem?.requests).toBe(1);
+    client.destroy();
+  });
+});
