@@ -57,6 +57,10 @@ const COMMANDS: Record<string, CommandClass> = {
   UpdateTimeToLive: UpdateTimeToLiveCommand,
 };
 
+function isSdkError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && '$metadata' in error;
+}
+
 /** A DynamORM database: create one per process (module scope) and reuse it across invocations. */
 export class DynamORM {
   /** The resolved configuration. */
@@ -156,21 +160,36 @@ export class DynamORM {
   }
 
   /**
-   * Sends one DynamoDB request through the middleware chain. Errors other than conditional-check
-   * failures come back as DynamORM errors.
+   * Sends one DynamoDB request through the middleware chain. Errors from DynamoDB other than
+   * conditional-check failures come back as DynamORM errors; other errors thrown by middleware pass unchanged.
    * @internal Used by the operations; not a stable API.
    */
   async send<T>(request: DynamORMRequest): Promise<T> {
     const chain = this.middleware;
     const dispatch = (index: number, req: DynamORMRequest): Promise<unknown> => {
       const mw = chain[index];
-      if (mw) return mw(req, (next) => dispatch(index + 1, next));
-      const Command = COMMANDS[req.operation];
-      if (!Command) throw new Error(`unknown operation ${req.operation}`);
-      return this.client.send(new Command(req.input));
+      return mw ? mw(req, (next) => dispatch(index + 1, next)) : this.sendToClient(req);
     };
     try {
       return (await dispatch(0, request)) as T;
+    } catch (error) {
+      // Middleware that talks to DynamoDB itself (another account's client, say) may let SDK errors out.
+      throw isSdkError(error) && (error as { name?: string }).name !== 'ConditionalCheckFailedException'
+        ? mapAwsError(error, request.operation)
+        : error;
+    }
+  }
+
+  /**
+   * The innermost step: the SDK call. Its errors are mapped here, so middleware (retries, metrics)
+   * already sees DynamORM's typed errors; conditional-check failures stay raw for the operation
+   * that knows the model to explain them.
+   */
+  private async sendToClient(request: DynamORMRequest): Promise<unknown> {
+    const Command = COMMANDS[request.operation];
+    if (!Command) throw new Error(`unknown operation ${request.operation}`);
+    try {
+      return await this.client.send(new Command(request.input));
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw error;
       throw mapAwsError(error, request.operation);

@@ -74,6 +74,23 @@ describe('throttling -> ThrottledError', () => {
     expect(await stored(id)).toBeUndefined();
   });
 
+  test('middleware already sees the typed error (so a retry middleware needs no SDK error names)', async () => {
+    proxy.setFaults([{ kind: 'throttle' }]);
+    const seen: unknown[] = [];
+    const db = viaProxy({
+      middleware: [
+        (request, next) =>
+          next(request).catch((error: unknown) => {
+            seen.push(error);
+            throw error;
+          }),
+      ],
+    });
+    const error = await rejection(db.model(Account).create({ id: newId(), balance: 1 }));
+    expect(error).toBeInstanceOf(ThrottledError);
+    expect(seen).toEqual([error]);
+  });
+
   test.each(['ThrottlingException', 'RequestLimitExceeded'])('%s', async (code) => {
     proxy.setFaults([{ kind: 'throttle', code, operations: ['GetItem'] }]);
     const error = await rejection(viaProxy().model(Account).get({ id: newId() }));

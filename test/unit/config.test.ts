@@ -200,13 +200,17 @@ describe('middleware', () => {
     expect(seen).toHaveLength(0);
   });
 
-  test('errors thrown inside come back as DynamORM errors, typed ones unchanged', async () => {
+  test('SDK errors thrown inside come back as DynamORM errors; typed and plain errors pass unchanged', async () => {
     const timeout = new TimeoutError('deadline reached');
     const db = DynamORM.create({ region: 'us-east-1', middleware: [() => Promise.reject(timeout)] });
     await expect(db.model(Thing).get({ id: 'x' })).rejects.toBe(timeout);
-    const other = DynamORM.create({ region: 'us-east-1', middleware: [() => Promise.reject(Object.assign(new Error('nope'), { name: 'AccessDeniedException' }))] });
+    const plain = new Error('middleware bug');
+    const buggy = DynamORM.create({ region: 'us-east-1', middleware: [() => Promise.reject(plain)] });
+    await expect(buggy.model(Thing).get({ id: 'x' })).rejects.toBe(plain);
+    const sdkError = Object.assign(new Error('nope'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+    const other = DynamORM.create({ region: 'us-east-1', middleware: [() => Promise.reject(sdkError)] });
     const error = await other.model(Thing).get({ id: 'x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DynamoDBError);
-    expect(error).toMatchObject({ awsCode: 'AccessDeniedException' });
+    expect(error).toMatchObject({ awsCode: 'AccessDeniedException', cause: sdkError });
   });
 });
