@@ -195,3 +195,16 @@ export function decodeItem(model: CompiledModel, stored: AttributeMap): Record<s
   }
   return out;
 }
+
+/**
+ * Decodes the stored item DynamoDB returns with a failed condition. In a shared table it may belong
+ * to another model and not decode: then the raw attribute names stand in, so the error still knows an
+ * item was there (the key is taken) without failing on it.
+ */
+export function decodeStoredForError(model: CompiledModel, stored: AttributeMap): Record<string, unknown> {
+  try {
+    return decodeItem(model, stored);
+  } catch {
+    return Object.fromEntries(Object.keys(stored).map((name) => [name, '(not of this model)']));
+  }
+}

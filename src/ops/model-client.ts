@@ -8,7 +8,7 @@ import type { DynamORM } from '../db.js';
 import { ItemNotFoundError, ValidationError } from '../errors.js';
 import type { ConditionInput } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
-import { decodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
+import { decodeItem, decodeStoredForError, encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import type { ConditionOp, OperandOf } from '../expr/condition.js';
@@ -209,7 +209,7 @@ export class ModelClient<M extends AnyModel> {
     } catch (error) {
       if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
       const old = (error as { Item?: AttributeMap }).Item;
-      const err = plan.explain(old ? decodeItem(this.meta, old) : undefined);
+      const err = plan.explain(old ? decodeStoredForError(this.meta, old) : undefined);
       (err as { cause?: unknown }).cause = error;
       throw err;
     }

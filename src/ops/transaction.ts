@@ -15,7 +15,7 @@ import {
   type CancellationReason,
 } from '../errors.js';
 import type { ConditionInput } from '../expr/condition.js';
-import { decodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
+import { decodeItem, decodeStoredForError, encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, Item, UpdatePatch } from '../model/types.js';
 import type { CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions } from './model-client.js';
@@ -127,7 +127,7 @@ function cancellationReasons(actions: readonly Action[], cause: unknown): Cancel
   return actions.map(({ plan, meta }, index) => {
     const reason = reasons[index] ?? {};
     const awsCode = reason.Code ?? 'Unknown';
-    const item = reason.Item ? decodeItem(meta, reason.Item) : undefined;
+    const item = reason.Item ? decodeStoredForError(meta, reason.Item) : undefined;
     let error: DynamORMError | undefined;
     if (awsCode === 'None') error = undefined;
     else if (awsCode === 'ConditionalCheckFailed') error = plan.explain(item) as DynamORMError;
