@@ -56,6 +56,8 @@ export interface DynamORMConfig {
   readonly batchRetry?: Partial<RetryPolicy>;
   /** How many batch requests run at once (default 4). */
   readonly batchConcurrency?: number;
+  /** Default items per Query/Scan request for reads (DynamoDB's `Limit`); default: DynamoDB's 1 MB pages. */
+  readonly pageSize?: number;
   /**
    * Allow a plain-HTTP endpoint that is not on this machine. Off by default: outside localhost,
    * DynamORM only talks HTTPS.
@@ -87,6 +89,7 @@ export interface ResolvedConfig {
   readonly cursorSecret?: string;
   readonly batchRetry: RetryPolicy;
   readonly batchConcurrency: number;
+  readonly pageSize?: number;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
@@ -137,5 +140,6 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     ...(cursorSecret ? { cursorSecret } : {}),
     batchRetry: { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 2000, ...config.batchRetry },
     batchConcurrency: Math.max(1, config.batchConcurrency ?? 4),
+    ...(config.pageSize !== undefined ? { pageSize: Math.max(1, Math.floor(config.pageSize)) } : {}),
   };
 }

@@ -21,6 +21,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { resolveConfig, type DynamORMConfig, type DynamORMRequest, type Middleware, type ResolvedConfig } from './config.js';
+import { currentDeadline, DeadlineExceededError } from './deadline.js';
 import type { AnyModel } from './model/model.js';
 import { mapAwsError } from './ops/aws-errors.js';
 import { ModelClient } from './ops/model-client.js';
@@ -188,10 +189,17 @@ export class DynamORM {
   private async sendToClient(request: DynamORMRequest): Promise<unknown> {
     const Command = COMMANDS[request.operation];
     if (!Command) throw new Error(`unknown operation ${request.operation}`);
+    const deadline = currentDeadline();
+    if (deadline && deadline.remaining() <= 0) {
+      throw new DeadlineExceededError(`${request.operation} was not sent: the deadline has passed`);
+    }
     try {
-      return await this.client.send(new Command(request.input));
+      return await this.client.send(new Command(request.input), deadline ? { abortSignal: deadline.signal } : undefined);
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw error;
+      if (deadline?.signal.aborted) {
+        throw new DeadlineExceededError(`${request.operation} was aborted at the deadline; it may have been applied`);
+      }
       throw mapAwsError(error, request.operation);
     }
   }

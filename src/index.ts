@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export { DynamORM } from './db.js';
+export { Deadline, DeadlineExceededError, currentDeadline, withDeadline } from './deadline.js';
 export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, RetryPolicy } from './config.js';
 export { attr, Attr } from './model/attributes.js';
 export type { AnyAttr, AttrKind, Converter, DateStorage, JsonValue, Shape, Validator } from './model/attributes.js';

@@ -463,7 +463,7 @@ function objectCodec(spec: AttrSpec): Codec {
       const map = need(v.M, 'M', path);
       const out: Record<string, unknown> = {};
       for (const f of fields) {
-        const stored = map[f.stored];
+        const stored = Object.hasOwn(map, f.stored) ? map[f.stored] : undefined;
         if (stored === undefined) {
           if (f.spec.kind.endsWith('Set') && !f.spec.optional) out[f.name] = new Set();
           continue;

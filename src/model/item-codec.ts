@@ -165,7 +165,7 @@ export function decodeItem(model: CompiledModel, stored: AttributeMap): Record<s
   const out: Record<string, unknown> = {};
   try {
     for (const field of model.fields) {
-      const av = stored[field.stored];
+      const av = Object.hasOwn(stored, field.stored) ? stored[field.stored] : undefined;
       if (av === undefined) {
         if (!field.spec.optional && field.spec.kind.endsWith('Set')) out[field.name] = new Set();
         continue;
@@ -176,7 +176,7 @@ export function decodeItem(model: CompiledModel, stored: AttributeMap): Record<s
     for (const t of model.templates) {
       const text = out[t.name];
       if (typeof text !== 'string' || !t.template) continue;
-      const missing = t.template.fields.filter((n) => out[n] === undefined);
+      const missing = t.template.fields.filter((n) => !Object.hasOwn(out, n));
       if (missing.length === 0) continue;
       const parsed = parseKey(t.template, text);
       if (!parsed) continue;

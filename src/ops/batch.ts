@@ -7,6 +7,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
+import { currentDeadline, DeadlineExceededError, timeForAnotherStep } from '../deadline.js';
 import { UnprocessedItemsError, ValidationError } from '../errors.js';
 import { decodeItem, encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
@@ -87,25 +88,41 @@ async function runChunks<E>(
   entries: readonly E[],
   chunkSize: number,
   send: (chunk: readonly E[]) => Promise<readonly E[]>,
-): Promise<E[]> {
+): Promise<{ leftovers: E[]; stoppedByDeadline: boolean }> {
   const chunks: E[][] = [];
   for (let i = 0; i < entries.length; i += chunkSize) chunks.push(entries.slice(i, i + chunkSize));
   const policy = db.config.batchRetry;
+  const deadline = currentDeadline();
+  let stoppedByDeadline = false;
+  let lastCallMs = 0;
   const leftovers = await mapLimit(chunks, db.config.batchConcurrency, async (chunk) => {
     let pending: readonly E[] = chunk;
     for (let attempt = 1; ; attempt++) {
+      // Under a deadline, only start a call that should finish in time; the rest goes back unsent.
+      if (stoppedByDeadline || !timeForAnotherStep(deadline, lastCallMs)) {
+        stoppedByDeadline = true;
+        return [...pending];
+      }
+      const started = Date.now();
       try {
         pending = await send(pending);
       } catch (error) {
+        // Aborted at the deadline: the call may or may not have been applied; batch puts and deletes
+        // are idempotent, so its entries are handed back to be sent again.
+        if (error instanceof DeadlineExceededError) {
+          stoppedByDeadline = true;
+          return [...pending];
+        }
         if (!isRetryable(error)) throw error;
       }
+      lastCallMs = Math.max(lastCallMs, Date.now() - started);
       if (pending.length === 0) return [];
       // Out of attempts: what is left (even after a failed call) goes back to the caller.
       if (attempt >= policy.maxAttempts) return [...pending];
-      await sleep(backoffDelay(attempt, policy));
+      await sleep(Math.min(backoffDelay(attempt, policy), deadline ? Math.max(0, deadline.remaining()) : Infinity));
     }
   });
-  return leftovers.flat();
+  return { leftovers: leftovers.flat(), stoppedByDeadline };
 }
 
 interface GetEntry {
@@ -134,7 +151,7 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: D
     }
   });
   const entries = [...byId.values()];
-  const unprocessed = await runChunks(db, entries, GET_CHUNK, async (chunk) => {
+  const { leftovers: unprocessed, stoppedByDeadline } = await runChunks(db, entries, GET_CHUNK, async (chunk) => {
     const requestItems: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }> = {};
     for (const e of chunk) {
       const group = (requestItems[e.table] ??= { Keys: [] });
@@ -176,6 +193,9 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: D
   const result = { items, missing } as unknown as BatchGetResult<R>;
   if (unprocessed.length > 0) {
     const keys: UnprocessedKey[] = unprocessed.flatMap((e) => e.waiters.map((w) => ({ model: e.meta.name, key: w.fields })));
+    if (stoppedByDeadline) {
+      throw new DeadlineExceededError(`BatchGetItem stopped before the deadline with ${keys.length} key(s) not read`, { unprocessed: keys, partial: result });
+    }
     throw new UnprocessedItemsError('BatchGetItem', keys, result);
   }
   return result;
@@ -231,7 +251,7 @@ export async function batchWrite(db: DynamORM, requests: readonly BatchWriteRequ
     }
   }
   const metaOf = new Map(requests.map((r) => [db.tableName(r.model), r.model.compiled]));
-  const unprocessed = await runChunks(db, entries, WRITE_CHUNK, async (chunk) => {
+  const { leftovers: unprocessed, stoppedByDeadline } = await runChunks(db, entries, WRITE_CHUNK, async (chunk) => {
     const requestItems: Record<string, WriteEntry['request'][]> = {};
     for (const e of chunk) (requestItems[e.table] ??= []).push(e.request);
     const output = await db.send<{ UnprocessedItems?: Record<string, WriteEntry['request'][]> }>({
@@ -252,7 +272,14 @@ export async function batchWrite(db: DynamORM, requests: readonly BatchWriteRequ
   });
   const written = entries.length - unprocessed.length;
   if (unprocessed.length > 0) {
-    throw new UnprocessedItemsError('BatchWriteItem', unprocessed.map((e) => e.original), { written });
+    const originals = unprocessed.map((e) => e.original);
+    if (stoppedByDeadline) {
+      throw new DeadlineExceededError(`BatchWriteItem stopped before the deadline with ${originals.length} write(s) not done`, {
+        unprocessed: originals,
+        partial: { written },
+      });
+    }
+    throw new UnprocessedItemsError('BatchWriteItem', originals, { written });
   }
   return { written };
 }

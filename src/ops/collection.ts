@@ -5,6 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
+import { DeadlineExceededError } from '../deadline.js';
 import { ModelDefinitionError, ValidationError } from '../errors.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { Issues } from '../marshal/codec.js';
@@ -13,7 +14,7 @@ import type { AnyModel, CompiledModel, FieldMeta } from '../model/model.js';
 import type { Item } from '../model/types.js';
 import { bindingOf, cursorCodec } from './cursor.js';
 import type { Page } from './query.js';
-import { readPages, type ReadRequest } from './reader.js';
+import { readPages, ReadStopped, type ReadRequest } from './reader.js';
 
 type AttributeMap = Record<string, AttributeValue>;
 
@@ -144,21 +145,39 @@ export class Collection<const Ms extends readonly AnyModel[]> {
 
   /** The partition's items one at a time, one page in memory. */
   async *stream(values: Record<string, unknown>): AsyncGenerator<CollectionItem<Ms>> {
-    for await (const page of readPages(this.db, this.request(values))) yield* page.items;
+    const request = this.request(values);
+    try {
+      for await (const page of readPages(this.db, request)) yield* page.items;
+    } catch (error) {
+      if (!(error instanceof ReadStopped)) throw error;
+      const secret = this.db.config.cursorSecret;
+      throw new DeadlineExceededError('collection read stopped before the deadline; continue with page(values, cursor)', {
+        cursor: secret ? cursorCodec(secret).encodeKey(this.binding(request), error.next) : undefined,
+      });
+    }
+  }
+
+  private binding(request: ReadRequest<unknown>): string {
+    return bindingOf(['collection', this.models.map((m) => m.name), request.input]);
   }
 
   /** One page and a signed cursor for the next. */
   async page(values: Record<string, unknown>, cursor?: string): Promise<Page<CollectionItem<Ms>>> {
     const request = this.request(values);
-    const binding = bindingOf(['collection', this.models.map((m) => m.name), request.input]);
+    const binding = this.binding(request);
     const codec = cursorCodec(this.db.config.cursorSecret);
     const start = cursor === undefined ? undefined : codec.decodeKey(binding, cursor);
     const items: CollectionItem<Ms>[] = [];
     let next: AttributeMap | undefined;
-    for await (const page of readPages(this.db, request, start)) {
-      items.push(...page.items);
-      next = page.next;
-      if (this.options.limit === undefined) break;
+    try {
+      for await (const page of readPages(this.db, request, start)) {
+        items.push(...page.items);
+        next = page.next;
+        if (this.options.limit === undefined) break;
+      }
+    } catch (error) {
+      if (!(error instanceof ReadStopped)) throw error;
+      next = error.next;
     }
     return { items, cursor: next ? codec.encodeKey(binding, next) : undefined };
   }

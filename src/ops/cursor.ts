@@ -78,7 +78,8 @@ export class CursorCodec {
     if (!token || !signature || extra !== undefined) throw new InvalidCursorError('malformed');
     const expected = this.sign(binding, token);
     const given = Buffer.from(signature, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    // Base64 decoding ignores stray characters and unused trailing bits: accept only the canonical text.
+    if (given.length !== expected.length || given.toString('base64url') !== signature || !timingSafeEqual(given, expected)) {
       throw new InvalidCursorError('signature does not match this query (tampered, or made by another query or key)');
     }
     const raw = Buffer.from(token, 'base64url');

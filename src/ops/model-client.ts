@@ -233,6 +233,6 @@ export class ModelClient<M extends AnyModel> {
 
 function pick(record: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of names) if (record[name] !== undefined) out[name] = record[name];
+  for (const name of names) if (Object.hasOwn(record, name) && record[name] !== undefined) out[name] = record[name];
   return out;
 }

@@ -6,18 +6,23 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
+import { DeadlineExceededError } from '../deadline.js';
 import { ValidationError } from '../errors.js';
 import { buildCondition, compileCondition, Condition, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import { decodeItem } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { FieldPath, Item, ValueAt } from '../model/types.js';
-import { bindingOf, cursorCodec } from './cursor.js';
+import { bindingOf, cursorCodec, type CursorCodec } from './cursor.js';
 import type { ItemField, Projected } from './model-client.js';
 import { keyConditionExpression, planQuery, type KeyConditionInput, type QueryPlan } from './query-plan.js';
-import { countItems, readPages, type ReadRequest } from './reader.js';
+import { countItems, readPages, ReadStopped, type ReadRequest } from './reader.js';
 
 type AttributeMap = Record<string, AttributeValue>;
+
+function pageSizeOf(pageSize: number | undefined): { pageSize?: number } {
+  return pageSize === undefined ? {} : { pageSize };
+}
 
 /** A page of results and the cursor of the next page (`undefined` when there is none). */
 export interface Page<T> {
@@ -33,6 +38,8 @@ interface ReadState {
   readonly projection?: readonly string[];
   readonly consistent: boolean;
   readonly index?: string;
+  /** Cursor to start from (`resume()`). */
+  readonly resumeFrom?: string;
 }
 
 /** What the query and scan builders share. */
@@ -102,21 +109,57 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
     return undefined;
   }
 
-  /** Every matching item (up to the limit). Prefer `stream()` for large results. */
+  /**
+   * Starts `stream()`, `pages()` and `all()` where an earlier read stopped: the cursor of a
+   * DeadlineExceededError or of `page()`.
+   */
+  resume(cursor: string): this {
+    return this.with({ resumeFrom: cursor });
+  }
+
+  /**
+   * Every matching item (up to the limit). Prefer `stream()` for large results. Under a deadline it
+   * stops before it and raises DeadlineExceededError holding the items read and a cursor.
+   */
   async all(): Promise<Projected<M, F>[]> {
     const out: Projected<M, F>[] = [];
-    for await (const page of this.pages()) out.push(...page);
+    try {
+      for await (const page of this.pages()) out.push(...page);
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) throw new DeadlineExceededError(error.message, { cursor: error.cursor, items: out });
+      throw error;
+    }
     return out;
   }
 
-  /** Matching items one at a time; holds one page in memory. */
+  /**
+   * Matching items one at a time; holds one page in memory. Under a deadline (Lambda), a page that
+   * would not finish in time is not started: DeadlineExceededError carries the cursor to `resume()`.
+   */
   async *stream(): AsyncGenerator<Projected<M, F>> {
     for await (const page of this.pages()) yield* page;
   }
 
-  /** Matching items page by page. */
+  /** Matching items page by page (stops before a deadline like `stream()`). */
   async *pages(): AsyncGenerator<Projected<M, F>[]> {
-    for await (const page of readPages(this.db, this.readRequest())) yield page.items;
+    const request = this.readRequest();
+    const binding = this.binding(request);
+    const start = this.state.resumeFrom === undefined ? undefined : cursorCodec(this.db.config.cursorSecret).decodeKey(binding, this.state.resumeFrom);
+    try {
+      for await (const page of readPages(this.db, request, start)) yield page.items;
+    } catch (error) {
+      if (error instanceof ReadStopped) throw this.stoppedAt(binding, (codec) => codec.encodeKey(binding, error.next));
+      throw error;
+    }
+  }
+
+  /** The error for a read stopped before its deadline, with a cursor when a secret is configured. */
+  protected stoppedAt(_binding: string, encode: (codec: CursorCodec) => string): DeadlineExceededError {
+    const secret = this.db.config.cursorSecret;
+    if (!secret) {
+      return new DeadlineExceededError(`${this.context()}: stopped before the deadline; set cursorSecret to get a cursor to resume from`);
+    }
+    return new DeadlineExceededError(`${this.context()}: stopped before the deadline; resume() with the cursor`, { cursor: encode(cursorCodec(secret)) });
   }
 
   /**
@@ -130,10 +173,16 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
     const start = cursor === undefined ? undefined : codec.decodeKey(binding, cursor);
     const items: Projected<M, F>[] = [];
     let next: AttributeMap | undefined;
-    for await (const page of readPages(this.db, request, start)) {
-      items.push(...page.items);
-      next = page.next;
-      if (this.state.limit === undefined) break;
+    try {
+      for await (const page of readPages(this.db, request, start)) {
+        items.push(...page.items);
+        next = page.next;
+        if (this.state.limit === undefined) break;
+      }
+    } catch (error) {
+      // Out of time: hand back the items read so far; the cursor resumes after them.
+      if (!(error instanceof ReadStopped)) throw error;
+      next = error.next;
     }
     return { items, cursor: next ? codec.encodeKey(binding, next) : undefined };
   }
@@ -141,7 +190,7 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
   /** Counts matching items over all pages (Select COUNT: items are not transferred). */
   async count(): Promise<number> {
     const request = this.with({ projection: undefined }).readRequest();
-    return countItems(this.db, request.operation, request.input, this.meta.name);
+    return countItems(this.db, request.operation, request.input, this.meta.name, this.state.pageSize);
   }
 
   protected limitTo(n: number): this {
@@ -187,7 +236,7 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
       const item = decodeItem(meta, raw);
       if (!projection) return item as Projected<M, F>;
       const out: Record<string, unknown> = {};
-      for (const name of projection) if (item[name] !== undefined) out[name] = item[name];
+      for (const name of projection) if (Object.hasOwn(item, name) && item[name] !== undefined) out[name] = item[name];
       return out as Projected<M, F>;
     };
   }
@@ -284,7 +333,7 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
       keyAttributes: plan.keyAttributes,
       filtered: input.FilterExpression !== undefined,
       ...(this.state.limit !== undefined ? { limit: this.state.limit } : {}),
-      ...(this.state.pageSize !== undefined ? { pageSize: this.state.pageSize } : {}),
+      ...pageSizeOf(this.state.pageSize ?? this.db.config.pageSize),
     };
   }
 
@@ -382,7 +431,7 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
       keyAttributes: this.keyAttributes(),
       filtered: input.FilterExpression !== undefined,
       ...(itemLimit !== undefined ? { limit: itemLimit } : {}),
-      ...(this.state.pageSize !== undefined ? { pageSize: this.state.pageSize } : {}),
+      ...pageSizeOf(this.state.pageSize ?? this.db.config.pageSize),
     };
   }
 
@@ -392,25 +441,46 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
       yield* super.pages();
       return;
     }
-    // Parallel: each segment fetches one page at a time; pages are yielded as they arrive.
+    // Parallel: each segment fetches one page at a time; pages are yielded as they arrive. Each
+    // segment's place (next key; null = done) is kept, so a stop at the deadline can be resumed.
+    const binding = this.binding(this.readRequest(0));
+    const positions: (AttributeMap | null | undefined)[] =
+      this.state.resumeFrom === undefined
+        ? new Array<undefined>(segments).fill(undefined)
+        : cursorCodec(this.db.config.cursorSecret).decodeSegments(binding, this.state.resumeFrom, segments);
     let remaining = this.state.limit ?? Infinity;
-    const iterators = Array.from({ length: segments }, (_, s) => readPages(this.db, this.readRequest(s)));
-    const pending = new Map(iterators.map((it, s) => [s, it.next().then((r) => ({ s, r }))]));
+    const iterators = positions.map((start, s) => (start === null ? undefined : readPages(this.db, this.readRequest(s), start ?? undefined)));
+    type Step = { s: number; r: IteratorResult<{ items: Projected<M, F>[]; next: AttributeMap | undefined }> };
+    const pending = new Map<number, Promise<Step>>();
+    const advance = (s: number) => {
+      const it = iterators[s];
+      if (it) pending.set(s, it.next().then((r) => ({ s, r })));
+    };
+    iterators.forEach((_, s) => advance(s));
     try {
       while (pending.size > 0 && remaining > 0) {
-        const { s, r } = await Promise.race(pending.values());
+        let step: Step;
+        try {
+          step = await Promise.race(pending.values());
+        } catch (error) {
+          if (error instanceof ReadStopped) throw this.stoppedAt(binding, (codec) => codec.encodeSegments(binding, positions));
+          throw error;
+        }
+        const { s, r } = step;
         if (r.done) {
           pending.delete(s);
+          positions[s] = null;
           continue;
         }
-        pending.set(s, (iterators[s] as (typeof iterators)[number]).next().then((x) => ({ s, r: x })));
+        positions[s] = r.value.next ?? null;
+        advance(s);
         const items = r.value.items.slice(0, remaining);
         remaining -= items.length;
         if (items.length > 0) yield items;
       }
     } finally {
       await Promise.allSettled([...pending.values()]);
-      await Promise.all(iterators.map((it) => it.return(undefined)));
+      await Promise.all(iterators.map((it) => it?.return(undefined)));
     }
   }
 
@@ -421,12 +491,22 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
     const binding = this.binding(this.readRequest(0));
     const codec = cursorCodec(this.db.config.cursorSecret);
     const starts = cursor === undefined ? new Array<AttributeMap | null | undefined>(segments).fill(undefined) : codec.decodeSegments(binding, cursor, segments);
-    // The limit is shared out between the segments, so a page never holds more than `limit` items.
-    const perSegment = this.state.limit === undefined ? undefined : Math.max(1, Math.floor(this.state.limit / segments));
+    // The limit is shared out between the unfinished segments, so a page never holds more than `limit`
+    // items; with fewer items than segments, only the first `limit` of them are read this time.
+    const open = starts.flatMap((start, s) => (start === null ? [] : [s]));
+    const reading = new Set(this.state.limit === undefined ? open : open.slice(0, this.state.limit));
+    const perSegment = this.state.limit === undefined ? undefined : Math.max(1, Math.floor(this.state.limit / reading.size));
     const results = await Promise.all(
       starts.map(async (start, s) => {
         if (start === null) return { items: [] as Projected<M, F>[], next: null };
-        for await (const page of readPages(this.db, this.readRequest(s, perSegment), start)) return { items: page.items, next: page.next ?? null };
+        if (!reading.has(s)) return { items: [] as Projected<M, F>[], next: start };
+        try {
+          for await (const page of readPages(this.db, this.readRequest(s, perSegment), start)) return { items: page.items, next: page.next ?? null };
+        } catch (error) {
+          // Out of time before this segment's page: it keeps its place.
+          if (error instanceof ReadStopped) return { items: [] as Projected<M, F>[], next: error.next };
+          throw error;
+        }
         return { items: [] as Projected<M, F>[], next: null };
       }),
     );
@@ -441,7 +521,7 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
     const counts = await Promise.all(
       Array.from({ length: segments }, (_, s) => {
         const input = this.with({ projection: undefined }).readRequest(s).input;
-        return countItems(this.db, 'Scan', input, this.meta.name);
+        return countItems(this.db, 'Scan', input, this.meta.name, this.state.pageSize);
       }),
     );
     return counts.reduce((a, b) => a + b, 0);

@@ -5,8 +5,16 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
+import { currentDeadline, timeForAnotherStep } from '../deadline.js';
 
 type AttributeMap = Record<string, AttributeValue>;
+
+/** A read stopped before its deadline; `next` is where it resumes. Builders turn it into DeadlineExceededError. */
+export class ReadStopped extends Error {
+  constructor(readonly next: AttributeMap) {
+    super('read stopped before the deadline');
+  }
+}
 
 /** One Query or Scan, ready to page through. */
 export interface ReadRequest<T> {
@@ -45,7 +53,12 @@ function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap 
 export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start?: AttributeMap): AsyncGenerator<ReadPage<T>> {
   let startKey = start;
   let remaining = request.limit ?? Infinity;
+  let lastPageMs = 0;
+  const deadline = currentDeadline();
   while (remaining > 0) {
+    // Under a deadline, only start a page that should finish in time; otherwise hand back where to resume.
+    if (startKey && !timeForAnotherStep(deadline, lastPageMs)) throw new ReadStopped(startKey);
+    const started = Date.now();
     const limit = request.filtered ? request.pageSize : Math.min(request.pageSize ?? Infinity, remaining);
     const input: Record<string, unknown> = { ...request.input };
     if (startKey) input.ExclusiveStartKey = startKey;
@@ -55,6 +68,7 @@ export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start
       input,
       ...(request.model ? { model: request.model } : {}),
     });
+    lastPageMs = Date.now() - started;
     const items: T[] = [];
     let cutAt: AttributeMap | undefined;
     for (const raw of output.Items ?? []) {
@@ -76,14 +90,20 @@ export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start
   }
 }
 
-/** Counts matching items over all pages with `Select: COUNT`. */
-export async function countItems(db: DynamORM, operation: 'Query' | 'Scan', input: Record<string, unknown>, model?: string): Promise<number> {
+/** Counts matching items over all pages with `Select: COUNT` (`pageSize`: items evaluated per request). */
+export async function countItems(
+  db: DynamORM,
+  operation: 'Query' | 'Scan',
+  input: Record<string, unknown>,
+  model?: string,
+  pageSize?: number,
+): Promise<number> {
   let count = 0;
   let startKey: AttributeMap | undefined;
   do {
     const output = await db.send<{ Count?: number; LastEvaluatedKey?: AttributeMap }>({
       operation,
-      input: { ...input, Select: 'COUNT', ...(startKey ? { ExclusiveStartKey: startKey } : {}) },
+      input: { ...input, Select: 'COUNT', ...(pageSize !== undefined ? { Limit: pageSize } : {}), ...(startKey ? { ExclusiveStartKey: startKey } : {}) },
       ...(model ? { model } : {}),
     });
     count += output.Count ?? 0;

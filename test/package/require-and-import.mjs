@@ -12,5 +12,11 @@ for (const mod of [esm, cjs]) {
   assert.equal(M.compiled.partitionKey.name, 'id');
 }
 assert.equal(typeof (await import('dynamorm/testing')).startLocalDynamoDB, 'function');
+assert.equal(typeof (await import('dynamorm/lambda')).withDynamORM, 'function');
+assert.equal(typeof require('dynamorm/lambda').withDynamORM, 'function');
 assert.equal(typeof require('dynamorm/testing').startLocalDynamoDB, 'function');
-console.log('package: import and require both load dynamorm and dynamorm/testing');
+// One copy of each module per format: the lambda entry's deadlines reach the core's requests.
+assert.equal(require('dynamorm/lambda').DeadlineExceededError, cjs.DeadlineExceededError);
+assert.equal((await import('dynamorm/lambda')).DeadlineExceededError, esm.DeadlineExceededError);
+await cjs.withDeadline(Date.now() + 1000, async () => assert.ok(require('dynamorm/lambda').currentDeadline()));
+console.log('package: import and require both load dynamorm, dynamorm/lambda and dynamorm/testing');

@@ -1,0 +1,94 @@
+/**
+ * Deadlines carried through the call chain (AsyncLocalStorage), so every request made while handling
+ * one Lambda invocation knows when to stop: a request that would start after the deadline is not
+ * sent, requests in flight are aborted at it, and long reads and batches stop early with what they
+ * finished. Nothing here runs unless a deadline is set.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { TimeoutError } from './errors.js';
+
+/** A point in time work must be done by, with the AbortSignal that fires then. */
+export class Deadline {
+  private controller: AbortController | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** @param at epoch milliseconds */
+  constructor(
+    readonly at: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Milliseconds left (negative once passed). */
+  remaining(): number {
+    return this.at - this.now();
+  }
+
+  /** Fires at the deadline. Created on first use; its timer is cleared by {@link dispose}. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      const controller = new AbortController();
+      this.controller = controller;
+      const left = this.remaining();
+      if (left <= 0) controller.abort(new TimeoutError('deadline reached'));
+      else {
+        this.timer = setTimeout(() => controller.abort(new TimeoutError('deadline reached')), left);
+        this.timer.unref?.();
+      }
+    }
+    return this.controller.signal;
+  }
+
+  /** Clears the timer (no timers left behind between invocations). */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/**
+ * The deadline was reached (or too close to start more work). Nothing in flight was left half done:
+ * `cursor` resumes a read where it stopped, `unprocessed` lists the batch writes or keys not done,
+ * `items` holds what `all()` had read.
+ */
+export class DeadlineExceededError<T = unknown> extends TimeoutError {
+  readonly cursor: string | undefined;
+  readonly items: readonly T[];
+  readonly unprocessed: readonly unknown[];
+  /** For batches: what did succeed (the batch get result so far, or `{ written }`). */
+  readonly partial: unknown;
+  constructor(
+    message: string,
+    details: { cursor?: string | undefined; items?: readonly T[]; unprocessed?: readonly unknown[]; partial?: unknown } = {},
+  ) {
+    super(message);
+    this.cursor = details.cursor;
+    this.items = details.items ?? [];
+    this.unprocessed = details.unprocessed ?? [];
+    this.partial = details.partial;
+  }
+}
+
+const storage = new AsyncLocalStorage<Deadline>();
+
+/** Runs `fn` with a deadline (epoch ms, or a Deadline) for every DynamORM request it makes. */
+export async function withDeadline<T>(deadline: number | Deadline, fn: () => Promise<T> | T): Promise<T> {
+  const d = typeof deadline === 'number' ? new Deadline(deadline) : deadline;
+  try {
+    return await storage.run(d, fn);
+  } finally {
+    d.dispose();
+  }
+}
+
+/** The deadline of the current call chain, if any. */
+export function currentDeadline(): Deadline | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Whether there is time to start one more step that took `lastStepMs` last time: the step must fit
+ * before the deadline with half again as much to spare.
+ */
+export function timeForAnotherStep(deadline: Deadline | undefined, lastStepMs: number): boolean {
+  return deadline === undefined || deadline.remaining() > Math.max(1, lastStepMs * 1.5);
+}
