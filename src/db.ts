@@ -198,7 +198,7 @@ export class DynamORM {
     } catch (error) {
       if ((error as { name?: string }).name === 'ConditionalCheckFailedException') throw error;
       if (deadline?.signal.aborted) {
-        throw new DeadlineExceededError(`${request.operation} was aborted at the deadline; it may have been applied`);
+        throw new DeadlineExceededError(`${request.operation} was aborted at the deadline; it may have been applied`, { inFlight: true });
       }
       throw mapAwsError(error, request.operation);
     }

@@ -7,28 +7,39 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { TimeoutError } from './errors.js';
 
-/** A point in time work must be done by, with the AbortSignal that fires then. */
+/**
+ * A point in time by which no new work may start (`at`), and a later one (`abortAt`) at which work
+ * still in flight is aborted. The gap lets a write that started in time finish, so its outcome is
+ * known rather than "may have been applied".
+ */
 export class Deadline {
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Epoch ms at which requests in flight are aborted (default: `at`). */
+  readonly abortAt: number;
 
-  /** @param at epoch milliseconds */
+  /** @param at epoch milliseconds after which nothing new starts */
   constructor(
     readonly at: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    options: { abortAt?: number; now?: () => number } = {},
+  ) {
+    this.abortAt = Math.max(at, options.abortAt ?? at);
+    this.now = options.now ?? Date.now;
+  }
+
+  private readonly now: () => number;
 
   /** Milliseconds left (negative once passed). */
   remaining(): number {
     return this.at - this.now();
   }
 
-  /** Fires at the deadline. Created on first use; its timer is cleared by {@link dispose}. */
+  /** Fires at `abortAt`. Created on first use; its timer is cleared by {@link dispose}. */
   get signal(): AbortSignal {
     if (!this.controller) {
       const controller = new AbortController();
       this.controller = controller;
-      const left = this.remaining();
+      const left = this.abortAt - this.now();
       if (left <= 0) controller.abort(new TimeoutError('deadline reached'));
       else {
         this.timer = setTimeout(() => controller.abort(new TimeoutError('deadline reached')), left);
@@ -54,17 +65,34 @@ export class DeadlineExceededError<T = unknown> extends TimeoutError {
   readonly cursor: string | undefined;
   readonly items: readonly T[];
   readonly unprocessed: readonly unknown[];
+  /**
+   * For batch writes: writes whose request was in flight when it was aborted at the last moment, so
+   * they may or may not have been applied (puts and deletes are idempotent: sending them again is safe).
+   * Everything in `unprocessed` was certainly not written.
+   */
+  readonly inDoubt: readonly unknown[];
   /** For batches: what did succeed (the batch get result so far, or `{ written }`). */
   readonly partial: unknown;
+  /** True when a request was aborted in flight (it may have been applied), false when none was sent. */
+  readonly inFlight: boolean;
   constructor(
     message: string,
-    details: { cursor?: string | undefined; items?: readonly T[]; unprocessed?: readonly unknown[]; partial?: unknown } = {},
+    details: {
+      cursor?: string | undefined;
+      items?: readonly T[];
+      unprocessed?: readonly unknown[];
+      inDoubt?: readonly unknown[];
+      partial?: unknown;
+      inFlight?: boolean;
+    } = {},
   ) {
     super(message);
     this.cursor = details.cursor;
     this.items = details.items ?? [];
     this.unprocessed = details.unprocessed ?? [];
+    this.inDoubt = details.inDoubt ?? [];
     this.partial = details.partial;
+    this.inFlight = details.inFlight ?? false;
   }
 }
 

@@ -72,7 +72,10 @@ export function withDynamORM<E, R, C extends LambdaContext = LambdaContext>(
 ): (event: E, context: C) => Promise<R> {
   const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
   return (event, context) => {
-    const deadline = new Deadline(Date.now() + context.getRemainingTimeInMillis() - margin);
+    const end = Date.now() + context.getRemainingTimeInMillis();
+    // Nothing new starts in the last `margin` ms; requests in flight may use most of it to finish,
+    // and are aborted with a quarter of it (at most 50 ms) still left to answer.
+    const deadline = new Deadline(end - margin, { abortAt: end - Math.min(50, margin / 4) });
     return withDeadline(deadline, () => handler(event, context));
   };
 }

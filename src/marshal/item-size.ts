@@ -1,16 +1,27 @@
 /**
  * The size DynamoDB counts for an item, to reject items over 400 KB before sending them. Follows the
- * published rules: attribute names and values in UTF-8 bytes, numbers about one byte per two
- * significant digits plus one, three bytes of overhead per list or map.
+ * published rules: attribute names and values in UTF-8 bytes, numbers one byte per pair of digits plus
+ * one, three bytes of overhead per list or map (checked against DynamoDB Local, byte for byte).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { parseDecimal } from './numbers.js';
 
 /** DynamoDB's item size limit in bytes. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 
+/**
+ * DynamoDB stores a number as base-100 digits aligned on the decimal point (so 1.5 is `01 50`, two bytes,
+ * not one), plus an exponent byte, plus a terminator byte when negative unless all 20 digit bytes are
+ * used. Zero is one byte.
+ */
 function numberSize(text: string): number {
-  const digits = text.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  return Math.ceil(digits.length / 2) + 1;
+  const parts = parseDecimal(text);
+  if (!parts) return text.length;
+  if (parts.digits === '') return 1;
+  const first = Math.floor((parts.exponent + parts.digits.length - 1) / 2);
+  const last = Math.floor(parts.exponent / 2);
+  const pairs = first - last + 1;
+  return pairs + 1 + (parts.negative && pairs < 20 ? 1 : 0);
 }
 
 /** Size in bytes of one attribute value. */

@@ -8,7 +8,7 @@
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /** The parts of a decimal number: sign, significant digits without leading/trailing zeros, exponent of the last digit. */
-interface DecimalParts {
+export interface DecimalParts {
   readonly negative: boolean;
   /** Significant digits, no leading or trailing zeros; empty for zero. */
   readonly digits: string;
@@ -16,7 +16,7 @@ interface DecimalParts {
   readonly exponent: number;
 }
 
-function parseDecimal(text: string): DecimalParts | undefined {
+export function parseDecimal(text: string): DecimalParts | undefined {
   const m = DECIMAL.exec(text);
   if (!m) return undefined;
   const [, sign = '', intPart = '', fracPart = '', expPart] = m;

@@ -88,11 +88,12 @@ async function runChunks<E>(
   entries: readonly E[],
   chunkSize: number,
   send: (chunk: readonly E[]) => Promise<readonly E[]>,
-): Promise<{ leftovers: E[]; stoppedByDeadline: boolean }> {
+): Promise<{ leftovers: E[]; inDoubt: E[]; stoppedByDeadline: boolean }> {
   const chunks: E[][] = [];
   for (let i = 0; i < entries.length; i += chunkSize) chunks.push(entries.slice(i, i + chunkSize));
   const policy = db.config.batchRetry;
   const deadline = currentDeadline();
+  const inDoubt: E[] = [];
   let stoppedByDeadline = false;
   let lastCallMs = 0;
   const leftovers = await mapLimit(chunks, db.config.batchConcurrency, async (chunk) => {
@@ -107,10 +108,13 @@ async function runChunks<E>(
       try {
         pending = await send(pending);
       } catch (error) {
-        // Aborted at the deadline: the call may or may not have been applied; batch puts and deletes
-        // are idempotent, so its entries are handed back to be sent again.
         if (error instanceof DeadlineExceededError) {
           stoppedByDeadline = true;
+          // Aborted in flight at the last moment: it may have been applied.
+          if (error.inFlight) {
+            inDoubt.push(...pending);
+            return [];
+          }
           return [...pending];
         }
         if (!isRetryable(error)) throw error;
@@ -122,7 +126,7 @@ async function runChunks<E>(
       await sleep(Math.min(backoffDelay(attempt, policy), deadline ? Math.max(0, deadline.remaining()) : Infinity));
     }
   });
-  return { leftovers: leftovers.flat(), stoppedByDeadline };
+  return { leftovers: leftovers.flat(), inDoubt, stoppedByDeadline };
 }
 
 interface GetEntry {
@@ -151,7 +155,7 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: D
     }
   });
   const entries = [...byId.values()];
-  const { leftovers: unprocessed, stoppedByDeadline } = await runChunks(db, entries, GET_CHUNK, async (chunk) => {
+  const chunked = await runChunks(db, entries, GET_CHUNK, async (chunk) => {
     const requestItems: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }> = {};
     for (const e of chunk) {
       const group = (requestItems[e.table] ??= { Keys: [] });
@@ -181,6 +185,9 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: D
     }
     return again;
   });
+  // A read aborted in flight changed nothing: its keys are simply not read.
+  const unprocessed = [...chunked.leftovers, ...chunked.inDoubt];
+  const stoppedByDeadline = chunked.stoppedByDeadline;
   const items = requests.map(() => [] as unknown[]);
   const missing = requests.map(() => [] as unknown[]);
   const skipped = new Set(unprocessed);
@@ -251,7 +258,7 @@ export async function batchWrite(db: DynamORM, requests: readonly BatchWriteRequ
     }
   }
   const metaOf = new Map(requests.map((r) => [db.tableName(r.model), r.model.compiled]));
-  const { leftovers: unprocessed, stoppedByDeadline } = await runChunks(db, entries, WRITE_CHUNK, async (chunk) => {
+  const { leftovers: unprocessed, inDoubt, stoppedByDeadline } = await runChunks(db, entries, WRITE_CHUNK, async (chunk) => {
     const requestItems: Record<string, WriteEntry['request'][]> = {};
     for (const e of chunk) (requestItems[e.table] ??= []).push(e.request);
     const output = await db.send<{ UnprocessedItems?: Record<string, WriteEntry['request'][]> }>({
@@ -270,15 +277,16 @@ export async function batchWrite(db: DynamORM, requests: readonly BatchWriteRequ
     }
     return again;
   });
-  const written = entries.length - unprocessed.length;
+  const written = entries.length - unprocessed.length - inDoubt.length;
+  if (stoppedByDeadline && unprocessed.length + inDoubt.length > 0) {
+    throw new DeadlineExceededError(`BatchWriteItem stopped before the deadline with ${unprocessed.length} write(s) not done`, {
+      unprocessed: unprocessed.map((e) => e.original),
+      inDoubt: inDoubt.map((e) => e.original),
+      partial: { written },
+    });
+  }
   if (unprocessed.length > 0) {
     const originals = unprocessed.map((e) => e.original);
-    if (stoppedByDeadline) {
-      throw new DeadlineExceededError(`BatchWriteItem stopped before the deadline with ${originals.length} write(s) not done`, {
-        unprocessed: originals,
-        partial: { written },
-      });
-    }
     throw new UnprocessedItemsError('BatchWriteItem', originals, { written });
   }
   return { written };

@@ -53,6 +53,10 @@ export class Collection<const Ms extends readonly AnyModel[]> {
       const meta = m.compiled;
       if (!meta.entity) throw new ModelDefinitionError(`model ${m.name} writes no entity attribute, so its items cannot be told apart in a collection`);
       if (m.table !== first.table) throw new ModelDefinitionError(`models ${first.name} and ${m.name} are in different tables`);
+      if (meta.entity.attribute !== first.compiled.entity?.attribute) {
+        // Items are told apart by one attribute: a model writing its type elsewhere would be skipped silently.
+        throw new ModelDefinitionError(`models ${first.name} and ${m.name} write their entity type to different attributes`);
+      }
       if (this.byEntity.has(meta.entity.value)) throw new ModelDefinitionError(`two models use the entity type ${meta.entity.value}`);
       this.byEntity.set(meta.entity.value, m);
       const index = options.index === undefined ? undefined : meta.indexes.find((i) => i.alias === options.index);
@@ -74,11 +78,13 @@ export class Collection<const Ms extends readonly AnyModel[]> {
 
   /** At most `n` items in all (also the page size of `page()`). */
   limit(n: number): Collection<Ms> {
+    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'limit', message: 'limit must be a positive integer' }], 'collection');
     return new Collection(this.db, this.models, { ...this.options, limit: n });
   }
 
   /** Sort-key order: `asc` (default) or `desc`. */
   order(direction: 'asc' | 'desc'): Collection<Ms> {
+    if (direction !== 'asc' && direction !== 'desc') throw new ValidationError([{ path: [], rule: 'order', message: 'order is asc or desc' }], 'collection');
     return new Collection(this.db, this.models, { ...this.options, order: direction });
   }
 

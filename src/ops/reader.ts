@@ -5,7 +5,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
-import { currentDeadline, timeForAnotherStep } from '../deadline.js';
+import { currentDeadline, DeadlineExceededError, timeForAnotherStep } from '../deadline.js';
 
 type AttributeMap = Record<string, AttributeValue>;
 
@@ -51,7 +51,7 @@ function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap 
  * `next` is the key of the last item returned, so resuming reads nothing twice and skips nothing.
  */
 export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start?: AttributeMap): AsyncGenerator<ReadPage<T>> {
-  let startKey = start;
+  let startKey = start && Object.keys(start).length > 0 ? start : undefined;
   let remaining = request.limit ?? Infinity;
   let lastPageMs = 0;
   const deadline = currentDeadline();
@@ -63,27 +63,35 @@ export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start
     const input: Record<string, unknown> = { ...request.input };
     if (startKey) input.ExclusiveStartKey = startKey;
     if (limit !== undefined && limit !== Infinity) input.Limit = limit;
-    const output = await db.send<{ Items?: AttributeMap[]; LastEvaluatedKey?: AttributeMap }>({
-      operation: request.operation,
-      input,
-      ...(request.model ? { model: request.model } : {}),
-    });
+    let output: { Items?: AttributeMap[]; LastEvaluatedKey?: AttributeMap };
+    try {
+      output = await db.send({ operation: request.operation, input, ...(request.model ? { model: request.model } : {}) });
+    } catch (error) {
+      // A read aborted at the deadline changed nothing: resume from the page it was reading.
+      if (error instanceof DeadlineExceededError) throw new ReadStopped(startKey ?? {});
+      throw error;
+    }
     lastPageMs = Date.now() - started;
     const items: T[] = [];
     let cutAt: AttributeMap | undefined;
-    for (const raw of output.Items ?? []) {
+    const raws = output.Items ?? [];
+    let cutIndex = -1;
+    for (const [i, raw] of raws.entries()) {
       const item = request.decode(raw);
       if (item === undefined) continue;
       items.push(item);
       if (items.length === remaining) {
         cutAt = raw;
+        cutIndex = i;
         break;
       }
     }
     remaining -= items.length;
-    const last = output.Items?.at(-1);
-    // Cut inside the page: resume after the last returned item, unless it was also DynamoDB's last.
-    const next = cutAt && cutAt !== last ? keyOf(cutAt, request.keyAttributes) : output.LastEvaluatedKey;
+    // Cut inside the page: resume after the last returned item, unless nothing after it in this page
+    // is a result (only skipped items, e.g. other models in a collection): then resume where DynamoDB
+    // stopped, so a cursor never leads to an empty last page when the end is already known.
+    const moreInPage = cutAt !== undefined && raws.slice(cutIndex + 1).some((raw) => request.decode(raw) !== undefined);
+    const next = cutAt && moreInPage ? keyOf(cutAt, request.keyAttributes) : output.LastEvaluatedKey;
     yield { items, next: remaining > 0 || cutAt ? next : undefined };
     if (!next) return;
     startKey = next;
