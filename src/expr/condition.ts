@@ -89,6 +89,19 @@ export function buildCondition<M extends HasShape>(input: ConditionInput<M>): Co
   return condition;
 }
 
+/** Every field path a condition names. */
+export function conditionPaths(node: ConditionNode): string[] {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.items.flatMap((c) => conditionPaths(c.node));
+    case 'not':
+      return conditionPaths(node.item.node);
+    default:
+      return [node.path];
+  }
+}
+
 /** Wraps an expression in parentheses unless it already is one parenthesised group (DynamoDB rejects redundant ones). */
 export function parenthesize(expression: string): string {
   if (expression.startsWith('(')) {

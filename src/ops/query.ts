@@ -8,7 +8,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { ValidationError } from '../errors.js';
-import { buildCondition, compileCondition, Condition, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
+import { buildCondition, compileCondition, Condition, conditionPaths, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import { decodeItem } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
@@ -190,7 +190,7 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
   /** Counts matching items over all pages (Select COUNT: items are not transferred). */
   async count(): Promise<number> {
     const request = this.with({ projection: undefined }).readRequest();
-    return countItems(this.db, request.operation, request.input, this.meta.name, this.state.pageSize);
+    return countItems(this.db, request.operation, request.input, this.meta.name, this.state.pageSize ?? this.db.config.pageSize);
   }
 
   protected limitTo(n: number): this {
@@ -313,6 +313,19 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
 
   private build(): { plan: QueryPlan; input: Record<string, unknown> } {
     const plan = this.plan();
+    // DynamoDB refuses filters on the key attributes of the index being queried: say so before sending.
+    const keyAttributes = new Set([plan.partition.attribute, plan.sort?.attribute]);
+    for (const filter of this.state.filters) {
+      for (const path of conditionPaths(filter.node)) {
+        const field = this.meta.byName.get(path.split('.')[0] ?? path) ?? this.meta.byName.get(path);
+        if (field && keyAttributes.has(field.stored)) {
+          throw new ValidationError(
+            [{ path: [path], rule: 'filter-on-key', message: `is a key of the ${plan.indexAlias ?? 'table'} being queried: use where() instead of filter()` }],
+            this.context(),
+          );
+        }
+      }
+    }
     const ph = new Placeholders();
     const input: Record<string, unknown> = { TableName: this.db.tableName(this.model) };
     if (plan.indexName) input.IndexName = plan.indexName;
@@ -331,7 +344,8 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
       model: this.meta.name,
       decode: this.decoder(),
       keyAttributes: plan.keyAttributes,
-      filtered: input.FilterExpression !== undefined,
+      // The entity guard alone rarely drops an item, so Limit can still follow the item limit.
+      filtered: this.state.filters.length > 0,
       ...(this.state.limit !== undefined ? { limit: this.state.limit } : {}),
       ...pageSizeOf(this.state.pageSize ?? this.db.config.pageSize),
     };
@@ -429,7 +443,8 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
       model: this.meta.name,
       decode: this.decoder(),
       keyAttributes: this.keyAttributes(),
-      filtered: input.FilterExpression !== undefined,
+      // The entity guard alone rarely drops an item, so Limit can still follow the item limit.
+      filtered: this.state.filters.length > 0,
       ...(itemLimit !== undefined ? { limit: itemLimit } : {}),
       ...pageSizeOf(this.state.pageSize ?? this.db.config.pageSize),
     };
@@ -521,7 +536,7 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
     const counts = await Promise.all(
       Array.from({ length: segments }, (_, s) => {
         const input = this.with({ projection: undefined }).readRequest(s).input;
-        return countItems(this.db, 'Scan', input, this.meta.name, this.state.pageSize);
+        return countItems(this.db, 'Scan', input, this.meta.name, this.state.pageSize ?? this.db.config.pageSize);
       }),
     );
     return counts.reduce((a, b) => a + b, 0);
