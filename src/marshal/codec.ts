@@ -1,11 +1,10 @@
 /**
  * Per-attribute codecs: validate a field value and turn it into a DynamoDB AttributeValue, and back.
  * Codecs are compiled once per attribute at model load. Typed attributes know their DynamoDB type, so
- * they encode directly (exact for bigint/decimal, one walk, no guessing); `json` attributes are walked
- * here too (exact numbers, `__proto__` keys kept), with the SDK's `convertToNative` for sets and binary.
+ * they encode directly (exact for bigint/decimal, one walk, no guessing). `json` attributes are walked
+ * here too: the SDK's marshaller throws on doubles above 2^53 and drops `__proto__` keys.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { convertToNative } from '@aws-sdk/util-dynamodb';
 import { ModelDefinitionError, type ValidationIssue } from '../errors.js';
 import type { AnyAttr, AttrSpec } from '../model/attributes.js';
 import { canonicalDecimal, jsNumberToText, numberProblem, textToBigInt } from './numbers.js';
@@ -192,7 +191,7 @@ function jsonToAttr(value: unknown): AttributeValue {
   return { M: out };
 }
 
-/** A stored value as JSON (maps and lists walked here so `__proto__` keys survive; sets and binary as the SDK reads them). */
+/** A stored value as JSON (walked here so numbers stay exact and `__proto__` keys survive). */
 function attrToJson(value: AttributeValue): unknown {
   if (value.N !== undefined) return wrapJsonNumber(value.N);
   if (value.L !== undefined) return value.L.map(attrToJson);
@@ -201,7 +200,14 @@ function attrToJson(value: AttributeValue): unknown {
     for (const [k, v] of Object.entries(value.M)) setOwn(out, k, attrToJson(v));
     return out;
   }
-  return convertToNative(value, { wrapNumbers: wrapJsonNumber });
+  if (value.S !== undefined) return value.S;
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.B !== undefined) return value.B;
+  // Sets (written by other tools: JSON has none) come back as Sets, as the SDK would return them.
+  if (value.SS !== undefined) return new Set(value.SS);
+  if (value.NS !== undefined) return new Set(value.NS.map(wrapJsonNumber));
+  if (value.BS !== undefined) return new Set(value.BS);
+  return null;
 }
 
 /** Compiles the codec of one attribute (and, recursively, of nested ones). */
