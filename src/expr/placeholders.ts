@@ -38,9 +38,9 @@ export class Placeholders {
 
   /** The request fields, leaving out empty maps (DynamoDB rejects them). */
   attributes(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } {
-    return {
-      ...(this.nameIds.size > 0 ? { ExpressionAttributeNames: this.names } : {}),
-      ...(this.valueCount > 0 ? { ExpressionAttributeValues: this.values } : {}),
-    };
+    const out: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } = {};
+    if (this.nameIds.size > 0) out.ExpressionAttributeNames = this.names;
+    if (this.valueCount > 0) out.ExpressionAttributeValues = this.values;
+    return out;
   }
 }

@@ -3,10 +3,11 @@
  * touched; `undefined` values are ignored (never written as empty values); keys, key-template fields
  * and clock/version fields cannot be patched.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
 import type { Issues } from '../marshal/codec.js';
 import { describe } from '../marshal/codec.js';
-import { MAX_ITEM_BYTES, valueSize } from '../marshal/item-size.js';
+import { MAX_ITEM_BYTES, valueBound, valueSize } from '../marshal/item-size.js';
 import { templateValue } from '../model/item-codec.js';
 import type { CompiledModel, FieldMeta } from '../model/model.js';
 import type { Placeholders } from './placeholders.js';
@@ -38,7 +39,8 @@ export function compileUpdate(
   const del: string[] = [];
   const plainValues: Record<string, unknown> = {};
   const keyComponents = new Set(model.keyInputFields.map((f) => f.name));
-  let patchBytes = 0;
+  const patchValues: AttributeValue[] = [];
+  let patchBound = 0;
 
   for (const [name, value] of Object.entries(patch)) {
     if (value === undefined) continue;
@@ -65,7 +67,8 @@ export function compileUpdate(
       const av = field.codec.encode(value, path, issues);
       plainValues[name] = value;
       if (av) {
-        patchBytes += valueSize(av);
+        patchValues.push(av);
+        patchBound += valueBound(av);
         set.push(`${target} = ${ph.value(av)}`);
       } else if (field.spec.kind.endsWith('Set') && issues.length === 0) {
         remove.push(target); // an empty set: DynamoDB has none, so the attribute goes
@@ -101,6 +104,8 @@ export function compileUpdate(
     if (extras.nextVersion === 'increment') add.push(`${v} ${ph.value({ N: '1' })}`);
     else set.push(`${v} = ${ph.value({ N: String(extras.nextVersion) })}`);
   }
+  // Exact sizes only when a cheap bound says the patch might be too big.
+  const patchBytes = patchBound > MAX_ITEM_BYTES ? patchValues.reduce((n, v) => n + valueSize(v), 0) : 0;
   if (patchBytes > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `the patch alone is ${patchBytes} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
   if (issues.length > 0) throw new ValidationError(issues, context);
   if (patchClauses === 0) {

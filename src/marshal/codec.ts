@@ -51,6 +51,8 @@ function numberText(value: unknown, path: Path, issues: Issues, kind: 'number' |
       kind === 'cents' ? `${value} is not a safe integer amount of minor units` : `${value} is not a safe integer`,
     );
   }
+  // Safe integers always fit DynamoDB's 38 digits: skip the decimal analysis on the hot path.
+  if (Number.isSafeInteger(value)) return String(value);
   const text = jsNumberToText(value);
   const problem = numberProblem(text);
   return problem ? issue(issues, path, 'number-range', problem) : text;
@@ -107,14 +109,23 @@ function toDate(value: unknown, path: Path, issues: Issues, spec: AttrSpec): Dat
   return issue(issues, path, 'type', `expected a Date, got ${describe(value)}`);
 }
 
+// createdAt and updatedAt of one write share one clock reading: format it once.
+let lastIsoTime = Number.NaN;
+let lastIsoText = '';
+
 function encodeDate(date: Date, spec: AttrSpec): AttributeValue {
+  const time = date.getTime();
   switch (spec.dateStorage) {
     case 'epochSeconds':
-      return { N: String(Math.floor(date.getTime() / 1000)) };
+      return { N: String(Math.floor(time / 1000)) };
     case 'epochMillis':
-      return { N: String(date.getTime()) };
+      return { N: String(time) };
     default:
-      return { S: date.toISOString() };
+      if (time !== lastIsoTime) {
+        lastIsoText = date.toISOString();
+        lastIsoTime = time;
+      }
+      return { S: lastIsoText };
   }
 }
 

@@ -44,3 +44,29 @@ export function itemSize(item: Record<string, AttributeValue>): number {
   for (const name in item) size += Buffer.byteLength(name, 'utf8') + valueSize(item[name] as AttributeValue);
   return size;
 }
+
+/** A cheap upper bound of {@link valueSize}: at most 3 UTF-8 bytes per UTF-16 unit, numbers at most their text plus 2. */
+export function valueBound(value: AttributeValue): number {
+  if (value.S !== undefined) return value.S.length * 3;
+  if (value.N !== undefined) return value.N.length + 2;
+  if (value.B !== undefined) return value.B.byteLength;
+  if (value.L !== undefined) return value.L.reduce((n, v) => n + 1 + valueBound(v), 3);
+  if (value.M !== undefined) {
+    let n = 3;
+    for (const name in value.M) n += 1 + name.length * 3 + valueBound(value.M[name] as AttributeValue);
+    return n;
+  }
+  return valueSize(value);
+}
+
+/**
+ * The item's size when it may be over `limit`, else `undefined`. Most items are far below the limit,
+ * so a cheap bound spares the exact count (which parses every number) on the write path.
+ */
+export function sizeIfOver(item: Record<string, AttributeValue>, limit: number): number | undefined {
+  let bound = 0;
+  for (const name in item) bound += name.length * 3 + valueBound(item[name] as AttributeValue);
+  if (bound <= limit) return undefined;
+  const size = itemSize(item);
+  return size > limit ? size : undefined;
+}

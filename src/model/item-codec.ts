@@ -5,7 +5,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
 import { resolveDefault, StoredValueError, type Issues } from '../marshal/codec.js';
-import { itemSize, MAX_ITEM_BYTES } from '../marshal/item-size.js';
+import { MAX_ITEM_BYTES, sizeIfOver } from '../marshal/item-size.js';
 import { fillTemplate, parseKey } from './key-template.js';
 import type { CompiledModel, FieldMeta } from './model.js';
 
@@ -112,8 +112,8 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
   }
   if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
   if (issues.length === 0) {
-    const size = itemSize(out);
-    if (size > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `item is ${size} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
+    const size = sizeIfOver(out, MAX_ITEM_BYTES);
+    if (size !== undefined) issues.push({ path: [], rule: 'item-size', message: `item is ${size} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
   }
   if (issues.length > 0) throw new ValidationError(issues, options.context);
   return out;

@@ -32,16 +32,28 @@ export function isRetryable(error: unknown): boolean {
   return false;
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time; results keep the input order. */
+/**
+ * Runs `fn` over `items` with at most `limit` at a time; results keep the input order. After a
+ * failure no new item is started, and the first error is raised once the calls in flight have
+ * settled: nothing keeps running (or writing) after the caller has been told it failed.
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index] as T, index);
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return results;
 }

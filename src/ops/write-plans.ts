@@ -38,8 +38,10 @@ interface PlanContext {
 }
 
 function conditionFields(conditions: string[], ph: Placeholders): Record<string, unknown> {
+  const fields = ph.attributes() as Record<string, unknown>;
   const parts = conditions.filter((c) => c !== '');
-  return { ...(parts.length > 0 ? { ConditionExpression: joinConditions(parts, 'AND') } : {}), ...ph.attributes() };
+  if (parts.length > 0) fields.ConditionExpression = joinConditions(parts, 'AND');
+  return fields;
 }
 
 function userCondition(ctx: PlanContext, condition: ConditionInput<never> | undefined, ph: Placeholders, context: string): string[] {
