@@ -193,10 +193,19 @@ export class UnprocessedItemsError<T = unknown, P = unknown> extends DynamORMErr
   readonly unprocessed: readonly T[];
   /** What did succeed: the batch get result so far, or `{ written }` for writes. */
   readonly partial: P;
-  constructor(operation: string, unprocessed: readonly T[], partial: P) {
-    super('UNPROCESSED', `${operation}: ${unprocessed.length} request(s) still unprocessed after the last retry`);
+  /**
+   * Writes whose last attempt failed in a way that may still have applied them (a time-out, a dropped
+   * connection, a 5xx). Batch puts and deletes are idempotent: sending them again is safe.
+   */
+  readonly inDoubt: readonly T[];
+  constructor(operation: string, unprocessed: readonly T[], partial: P, inDoubt: readonly T[] = []) {
+    super(
+      'UNPROCESSED',
+      `${operation}: ${unprocessed.length} request(s) still unprocessed${inDoubt.length ? ` and ${inDoubt.length} in doubt` : ''} after the last retry`,
+    );
     this.unprocessed = unprocessed;
     this.partial = partial;
+    this.inDoubt = inDoubt;
   }
 }
 

@@ -8,7 +8,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamORM } from '../db.js';
 import { currentDeadline, DeadlineExceededError, timeForAnotherStep } from '../deadline.js';
-import { UnprocessedItemsError, ValidationError } from '../errors.js';
+import { ThrottledError, UnprocessedItemsError, ValidationError } from '../errors.js';
 import { decodeItem, encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, Item, KeyInput } from '../model/types.js';
@@ -105,9 +105,11 @@ async function runChunks<E>(
         return [...pending];
       }
       const started = Date.now();
+      let failure: unknown;
       try {
         pending = await send(pending);
       } catch (error) {
+        failure = error;
         if (error instanceof DeadlineExceededError) {
           stoppedByDeadline = true;
           // Aborted in flight at the last moment: it may have been applied.
@@ -121,8 +123,13 @@ async function runChunks<E>(
       }
       lastCallMs = Math.max(lastCallMs, Date.now() - started);
       if (pending.length === 0) return [];
-      // Out of attempts: what is left (even after a failed call) goes back to the caller.
-      if (attempt >= policy.maxAttempts) return [...pending];
+      // Out of attempts: what is left goes back to the caller. After a throttled (refused) call it was
+      // certainly not written; after a time-out, a dropped connection or a 5xx it may have been.
+      if (attempt >= policy.maxAttempts) {
+        if (failure === undefined || failure instanceof ThrottledError) return [...pending];
+        inDoubt.push(...pending);
+        return [];
+      }
       await sleep(Math.min(backoffDelay(attempt, policy), deadline ? Math.max(0, deadline.remaining()) : Infinity));
     }
   });
@@ -142,17 +149,22 @@ interface GetEntry {
 /** Reads many items across models. See {@link BatchGetResult}; unprocessed keys raise UnprocessedItemsError. */
 export async function batchGet<const R extends readonly BatchGetRequest[]>(db: DynamORM, requests: R): Promise<BatchGetResult<R>> {
   const byId = new Map<string, GetEntry>();
-  requests.forEach((request, index) => {
+  // Per request, its distinct keys in the order given (results come back in that order).
+  const perRequest = requests.map((request, index) => {
     const meta = request.model.compiled;
     const table = db.tableName(request.model);
+    const own = new Map<string, { entry: GetEntry; fields: Record<string, unknown> }>();
     for (const k of request.keys) {
       const { key, fields } = encodeKey(meta, k as Record<string, unknown>, `${meta.name}.batchGet`);
       const id = keyId(table, meta, key);
+      if (own.has(id)) continue;
       const entry = byId.get(id) ?? { table, id, key, meta, consistent: false, waiters: [] };
       entry.consistent ||= request.consistent === true;
       entry.waiters.push({ request: index, fields });
       byId.set(id, entry);
+      own.set(id, { entry, fields });
     }
+    return [...own.values()];
   });
   const entries = [...byId.values()];
   const chunked = await runChunks(db, entries, GET_CHUNK, async (chunk) => {
@@ -191,12 +203,13 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: D
   const items = requests.map(() => [] as unknown[]);
   const missing = requests.map(() => [] as unknown[]);
   const skipped = new Set(unprocessed);
-  for (const entry of entries) {
-    for (const waiter of entry.waiters) {
-      if (entry.found) items[waiter.request]?.push(decodeItem(requests[waiter.request]?.model.compiled as CompiledModel, entry.found));
-      else if (!skipped.has(entry)) missing[waiter.request]?.push(waiter.fields);
+  perRequest.forEach((own, index) => {
+    const meta = requests[index]?.model.compiled as CompiledModel;
+    for (const { entry, fields } of own) {
+      if (entry.found) items[index]?.push(decodeItem(meta, entry.found));
+      else if (!skipped.has(entry)) missing[index]?.push(fields);
     }
-  }
+  });
   const result = { items, missing } as unknown as BatchGetResult<R>;
   if (unprocessed.length > 0) {
     const keys: UnprocessedKey[] = unprocessed.flatMap((e) => e.waiters.map((w) => ({ model: e.meta.name, key: w.fields })));
@@ -285,9 +298,9 @@ export async function batchWrite(db: DynamORM, requests: readonly BatchWriteRequ
       partial: { written },
     });
   }
-  if (unprocessed.length > 0) {
+  if (unprocessed.length + inDoubt.length > 0) {
     const originals = unprocessed.map((e) => e.original);
-    throw new UnprocessedItemsError('BatchWriteItem', originals, { written });
+    throw new UnprocessedItemsError('BatchWriteItem', originals, { written }, inDoubt.map((e) => e.original));
   }
   return { written };
 }

@@ -35,11 +35,14 @@ export class TransactionWriter {
   /** @internal */
   readonly actions: Action[] = [];
 
-  /** @internal */
-  constructor(private readonly db: DynamORM) {}
+  /** @internal `now`: one clock reading for every action (and every retry with the same token). */
+  constructor(
+    private readonly db: DynamORM,
+    private readonly now: Date,
+  ) {}
 
   private add(model: AnyModel, build: (ctx: { meta: CompiledModel; tableName: string; now: Date }) => WritePlan): this {
-    const ctx = { meta: model.compiled, tableName: this.db.tableName(model), now: this.db.config.clock() };
+    const ctx = { meta: model.compiled, tableName: this.db.tableName(model), now: this.now };
     this.actions.push({ plan: build(ctx), meta: model.compiled, table: ctx.tableName });
     return this;
   }
@@ -82,13 +85,30 @@ export interface TransactionOptions {
 
 const WRAPPER = { PutItem: 'Put', UpdateItem: 'Update', DeleteItem: 'Delete', ConditionCheck: 'ConditionCheck' } as const;
 
+// Retrying a transaction with the same token must send the same request, updatedAt included: the
+// clock reading is remembered per token (a bounded map: DynamoDB forgets tokens after ten minutes).
+const tokenClocks = new WeakMap<DynamORM, Map<string, { time: number; at: number }>>();
+const TOKEN_MEMORY_MS = 10 * 60_000;
+
+function clockFor(db: DynamORM, token: string | undefined): Date {
+  if (token === undefined) return db.config.clock();
+  let clocks = tokenClocks.get(db);
+  if (!clocks) tokenClocks.set(db, (clocks = new Map()));
+  const remembered = clocks.get(token);
+  if (remembered && Date.now() - remembered.at < TOKEN_MEMORY_MS) return new Date(remembered.time);
+  const now = db.config.clock();
+  clocks.set(token, { time: now.getTime(), at: Date.now() });
+  if (clocks.size > 1000) clocks.delete(clocks.keys().next().value as string);
+  return now;
+}
+
 /** Runs `fn` to collect actions, validates them all, then sends them as one TransactWriteItems. */
 export async function runTransaction(
   db: DynamORM,
   fn: (tx: TransactionWriter) => void | Promise<void>,
   options: TransactionOptions = {},
 ): Promise<{ token: string; actions: number }> {
-  const tx = new TransactionWriter(db);
+  const tx = new TransactionWriter(db, clockFor(db, options.token));
   await fn(tx);
   const { actions } = tx;
   const fail = (rule: string, message: string) => {
@@ -116,6 +136,13 @@ export async function runTransaction(
   } catch (error) {
     if (error instanceof DynamoDBError && error.awsCode === 'TransactionCanceledException') {
       throw new TransactionCanceledError(cancellationReasons(actions, error.cause), error.cause);
+    }
+    if (error instanceof DynamoDBError && error.awsCode === 'IdempotentParameterMismatchException') {
+      throw new DynamoDBError(
+        error.awsCode,
+        `token ${JSON.stringify(token)} was used in the last ten minutes for a different transaction; nothing was written`,
+        error.cause,
+      );
     }
     throw error;
   }

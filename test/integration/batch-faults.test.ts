@@ -272,6 +272,22 @@ describe('faults that outlast the attempts: nothing dropped silently', () => {
     }
   });
 
+  test('writes whose last attempt was dropped after DynamoDB applied them are in doubt, never called unwritten', async () => {
+    const items = readings('doubt', 30);
+    const few = behindProxy(2);
+    try {
+      proxy.setFaults([{ kind: 'drop', when: 'after', operations: ['BatchWriteItem'] }]);
+      const error = await failure(few.model(Reading).batchPut(items), UnprocessedItemsError<UnprocessedWrite, { written: number }>);
+      expect(error.unprocessed).toEqual([]);
+      expect(error.inDoubt).toHaveLength(30);
+      expect(error.partial).toEqual({ written: 0 });
+      // They were in fact applied: "in doubt" is the honest answer, "unprocessed" would have been wrong.
+      expect(await storedReadings('doubt')).toEqual(items);
+    } finally {
+      few.destroy();
+    }
+  });
+
   test('reads: the error lists exactly the keys not read; partial holds what was found and what is missing', async () => {
     const items = readings('lkeys', 180);
     const stored = items.filter((_, i) => i % 4 !== 0);

@@ -9,6 +9,7 @@ import {
   add,
   attr,
   ConditionalCheckFailedError,
+  DynamoDBError,
   DynamORMError,
   ItemAlreadyExistsError,
   ItemNotFoundError,
@@ -428,6 +429,27 @@ describe('concurrency and idempotency', () => {
     } finally {
       frozen.destroy();
     }
+  });
+  test('with a real clock too: the retry reuses the clock reading of its token', async () => {
+    const read = await accounts.create({ id: 'idem-clock', owner: 'ann', balance: 100 });
+    const token = `tokc-${Date.now()}`;
+    await db.transaction((tx) => void tx.update(Account, read, { balance: add(5) }), { token });
+    await new Promise((r) => setTimeout(r, 5)); // the clock moves on
+    await db.transaction((tx) => void tx.update(Account, read, { balance: add(5) }), { token });
+    expect(await account('idem-clock')).toMatchObject({ balance: 105, version: 2 });
+    const [first, second] = sentTransactions().slice(-2);
+    expect(JSON.stringify(second?.input)).toBe(JSON.stringify(first?.input));
+  });
+
+  test('a token reused for another transaction is a clear, typed error and writes nothing', async () => {
+    const token = `tokm-${Date.now()}`;
+    await db.transaction((tx) => void tx.update(Counter, { scope: 'idem', name: 'n' }, { n: add(1) }), { token });
+    const before = await counter('idem', 'n');
+    const error = await failure(db.transaction((tx) => void tx.update(Counter, { scope: 'idem', name: 'n' }, { n: add(2) }), { token }));
+    expect(error).toBeInstanceOf(DynamoDBError);
+    expect(error).toMatchObject({ awsCode: 'IdempotentParameterMismatchException' });
+    expect((error as Error).message).toContain('different transaction');
+    expect(await counter('idem', 'n')).toEqual(before);
   });
 });
 
