@@ -59,7 +59,9 @@ export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start
     // Under a deadline, only start a page that should finish in time; otherwise hand back where to resume.
     if (startKey && !timeForAnotherStep(deadline, lastPageMs)) throw new ReadStopped(startKey);
     const started = Date.now();
-    const limit = request.filtered ? request.pageSize : Math.min(request.pageSize ?? Infinity, remaining);
+    // Without a filter DynamoDB's Limit can follow the item limit; one item more tells whether
+    // anything follows, so a walk never ends on an empty page.
+    const limit = request.filtered ? request.pageSize : Math.min(request.pageSize ?? Infinity, remaining + 1);
     const input: Record<string, unknown> = { ...request.input };
     if (startKey) input.ExclusiveStartKey = startKey;
     if (limit !== undefined && limit !== Infinity) input.Limit = limit;

@@ -153,7 +153,7 @@ describe('page(cursor) walks every item exactly once', () => {
     ['desc', 4, undefined],
     ['asc', 5, 3],
     ['desc', 1, undefined],
-  ] as const)('without any FilterExpression (Limit = items wanted): %s, limit %i, pageSize %s', async (order, limit, pageSize) => {
+  ] as const)('without any FilterExpression (Limit = items wanted + 1): %s, limit %i, pageSize %s', async (order, limit, pageSize) => {
     let q = db.model(Mirror).where('accountId', '=', ACCOUNT).order(order).limit(limit);
     if (pageSize !== undefined) q = q.pageSize(pageSize);
     requests.length = 0;
@@ -162,7 +162,8 @@ describe('page(cursor) walks every item exactly once', () => {
     if (order === 'desc') expected.reverse();
     expect(pages.flat().map((e) => e.seq)).toEqual(expected);
     for (const page of pages.slice(0, -1)) expect(page).toHaveLength(limit);
-    expect(requests.every((r) => r.input.FilterExpression === undefined && Number(r.input.Limit) <= Math.min(limit, pageSize ?? limit))).toBe(true);
+    // Limit: the items still wanted plus one (to know whether more follow), never above pageSize.
+    expect(requests.every((r) => r.input.FilterExpression === undefined && Number(r.input.Limit) <= Math.min(limit + 1, pageSize ?? limit + 1))).toBe(true);
   });
 
   test('without limit or pageSize, one DynamoDB page: everything and no cursor', async () => {

@@ -588,14 +588,14 @@ describe('results across pages', () => {
     expect(() => orders.where('customerId', '=', 'c1').pageSize(-1)).toThrow(ValidationError);
   });
 
-  test('without a filter, DynamoDB Limit is the number of items still wanted', async () => {
+  test('without a filter, DynamoDB Limit is the number of items still wanted, plus one to see if more follow', async () => {
     const readings = db.model(Reading);
     const got = await readings.where('sensor', '=', 's1').pageSize(4).limit(10).all();
     expect(got.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(requests.map((r) => r.input.Limit)).toEqual([4, 4, 2]);
+    expect(requests.map((r) => r.input.Limit)).toEqual([4, 4, 3]);
     requests.length = 0;
     expect((await readings.where('sensor', '=', 's1').where('seq', '>=', 15).order('desc').limit(3).all()).map((r) => r.seq)).toEqual([19, 18, 17]);
-    expect(requests.map((r) => r.input.Limit)).toEqual([3]);
+    expect(requests.map((r) => r.input.Limit)).toEqual([4]);
   });
 
   test('order(desc) reverses the sort key order on the table and on indexes', async () => {
