@@ -1,0 +1,89 @@
+/**
+ * Warm overhead stage: records real answers, measures ops/s against the real DynamoDB (live.ts), then
+ * runs one CPU worker process per variant, in several passes (alternately in reverse order, so drift
+ * on a shared machine does not favour whoever runs first). Per operation: CPU µs with replayed answers
+ * (median of every round of every pass), ops/s, and DynamORM's own time.
+ */
+import { execFileSync } from 'node:child_process';
+import { median, writeResult } from '../lib/stats.js';
+import { VARIANTS } from '../lib/variants.js';
+import { OPERATIONS, type Operation } from './operations.js';
+import { plan } from './measure.js';
+import { liveOpsPerSec } from './live.js';
+import { record } from './record.js';
+import type { WorkerResult } from './worker.js';
+
+export interface WarmResults {
+  readonly iterations: { warmup: number; perRound: number; rounds: number; warmupBig: number; perRoundBig: number; passes: number; live: number; liveBig: number; liveRounds: number };
+  /** variant -> operation -> median CPU µs per operation (replayed answers). */
+  readonly cpuUs: Record<string, Record<Operation, number>>;
+  /** variant -> operation -> ops/s against the real DynamoDB (one request at a time). */
+  readonly opsPerSec: Record<string, Record<Operation, number>>;
+  readonly dynamorm: NonNullable<WorkerResult['dynamorm']>;
+  /** Answers per operation in the recording (pages, for the 1,000-item read). */
+  readonly requestsPerOp: Record<string, Record<Operation, number>>;
+  readonly responseBytes: Record<string, Record<Operation, number>>;
+}
+
+function runWorker(id: string): WorkerResult {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/warm-overhead/worker.ts', id], {
+    env: process.env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as WorkerResult;
+}
+
+export async function warmOverhead(log: (line: string) => void): Promise<WarmResults> {
+  log('warm overhead: recording DynamoDB answers');
+  const recordings = await record();
+  const opsPerSec = await liveOpsPerSec(log);
+  const ids = VARIANTS.map((v) => v.id);
+  const passes = Array.from({ length: plan.passes }, (_, i) => (i % 2 ? [...ids].reverse() : ids));
+  const runsByVariant: Record<string, WorkerResult[]> = {};
+  for (const [i, order] of passes.entries()) {
+    for (const id of order) {
+      log(`warm overhead: pass ${i + 1}/${passes.length}, ${id}`);
+      (runsByVariant[id] ??= []).push(runWorker(id));
+    }
+  }
+  const cpuUs: WarmResults['cpuUs'] = {};
+  for (const [id, runs] of Object.entries(runsByVariant)) {
+    cpuUs[id] = Object.fromEntries(OPERATIONS.map((op) => [op, median(runs.flatMap((r) => r.replay[op].rounds))])) as Record<Operation, number>;
+  }
+  const dynamormRuns = (runsByVariant.dynamorm ?? []).map((r) => r.dynamorm).filter((d) => d !== undefined);
+  const first = dynamormRuns[0];
+  if (!first) throw new Error('no DynamORM-alone measurements');
+  const dynamorm = {
+    build: Object.fromEntries(Object.keys(first.build).map((k) => [k, median(dynamormRuns.map((d) => d.build[k] as number))])),
+    ownCpuUs: Object.fromEntries(OPERATIONS.map((op) => [op, median(dynamormRuns.map((d) => d.ownCpuUs[op]))])) as Record<Operation, number>,
+  };
+  const requestsPerOp: WarmResults['requestsPerOp'] = {};
+  const responseBytes: WarmResults['responseBytes'] = {};
+  for (const [id, byOp] of Object.entries(recordings)) {
+    requestsPerOp[id] = Object.fromEntries(OPERATIONS.map((op) => [op, byOp[op].length])) as Record<Operation, number>;
+    responseBytes[id] = Object.fromEntries(OPERATIONS.map((op) => [op, byOp[op].reduce((n, r) => n + Buffer.byteLength(r.body), 0)])) as Record<Operation, number>;
+  }
+  const summary: WarmResults = {
+    iterations: {
+      warmup: plan.warmup('get'),
+      perRound: plan.perRound('get'),
+      rounds: plan.rounds,
+      warmupBig: plan.warmup('readAll'),
+      perRoundBig: plan.perRound('readAll'),
+      passes: passes.length,
+      live: plan.live('get'),
+      liveBig: plan.live('readAll'),
+      liveRounds: plan.liveRounds,
+    },
+    cpuUs,
+    opsPerSec,
+    dynamorm,
+    requestsPerOp,
+    responseBytes,
+  };
+  writeResult('warm-overhead', summary);
+  writeResult('warm-overhead-runs', runsByVariant); // every worker's rounds, to judge the noise
+  return summary;
+}

@@ -1,0 +1,47 @@
+/**
+ * One variant's CPU measurements with replayed answers, in a process of its own (so no library
+ * shares JIT state with another). For DynamORM also the time spent in DynamORM alone (request
+ * building, and whole operations with the SDK cut out). Prints one JSON line. Run by
+ * bench/warm-overhead/index.ts.
+ */
+import type { Ops } from '../handlers/shared.js';
+import { Replayer } from '../lib/replay.js';
+import { readResult } from '../lib/stats.js';
+import { variant } from '../lib/variants.js';
+import { calls, check, OPERATIONS, type Operation } from './operations.js';
+import { measure, type CpuResult } from './measure.js';
+import type { Recordings } from './record.js';
+
+export type { CpuResult };
+
+export interface WorkerResult {
+  readonly variant: string;
+  readonly replay: Record<Operation, CpuResult>;
+  readonly dynamorm?: { build: Record<string, number>; ownCpuUs: Record<Operation, number> };
+}
+
+async function main(): Promise<void> {
+  const v = variant(process.argv[2] ?? '');
+  const recordings = readResult<Recordings>('recordings')?.[v.id];
+  if (!recordings) throw new Error('no recordings: run the warm-overhead stage, which records first');
+  const mod = (await import(`../../${v.entry}`)) as { createOps: (h?: Replayer) => Ops };
+
+  // 1. CPU per operation, answers replayed from memory.
+  const replayer = new Replayer();
+  const replayed = calls(v.id, mod.createOps(replayer));
+  const replay = {} as Record<Operation, CpuResult>;
+  for (const op of OPERATIONS) {
+    replayer.play(recordings[op]);
+    check(op, v.id, await replayed[op]());
+    replay[op] = await measure(replayed[op], op);
+  }
+
+  // 2. DynamORM alone (request building; operations with the SDK replaced by a stub).
+  const dynamorm = v.id === 'dynamorm' ? await (await import('./dynamorm-alone.js')).measureDynamORMAlone(replayer, recordings) : undefined;
+
+  const result: WorkerResult = { variant: v.id, replay, ...(dynamorm ? { dynamorm } : {}) };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0); // nothing to wait for
+}
+
+await main();
