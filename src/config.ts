@@ -41,6 +41,11 @@ export interface DynamORMConfig {
    * (the request may still have been applied). Default: no limit. Not with `client`.
    */
   readonly requestTimeoutMs?: number;
+  /**
+   * Further options for the SDK client DynamORM builds (a `requestHandler`, a `logger`, ...). The
+   * settings above win over the same ones here. Not with `client`.
+   */
+  readonly clientConfig?: DynamoDBClientConfig;
   /** Prefix added to every table name, e.g. `staging-`; defaults to `DYNAMORM_TABLE_PREFIX`. */
   readonly tablePrefix?: string;
   /** Clock for createdAt/updatedAt; defaults to `() => new Date()`. */
@@ -83,6 +88,7 @@ export interface ResolvedConfig {
   readonly credentials?: DynamoDBClientConfig['credentials'];
   readonly maxAttempts?: number;
   readonly requestTimeoutMs?: number;
+  readonly clientConfig?: DynamoDBClientConfig;
   readonly tablePrefix: string;
   readonly clock: () => Date;
   readonly middleware: readonly Middleware[];
@@ -120,8 +126,8 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     throw new ConfigurationError(`requestTimeoutMs must be a positive number of milliseconds, got ${requestTimeoutMs}`);
   }
   // A given client keeps its own settings; accepting these would silently do nothing.
-  if (config.client && (maxAttempts !== undefined || requestTimeoutMs !== undefined)) {
-    throw new ConfigurationError('maxAttempts and requestTimeoutMs configure the client DynamORM builds; set them on your own client instead');
+  if (config.client && (maxAttempts !== undefined || requestTimeoutMs !== undefined || config.clientConfig !== undefined)) {
+    throw new ConfigurationError('maxAttempts, requestTimeoutMs and clientConfig configure the client DynamORM builds; set them on your own client instead');
   }
   const cursorSecret = config.cursorSecret ?? (env.DYNAMORM_CURSOR_SECRET || undefined);
   if (cursorSecret !== undefined && cursorSecret.length < 32) {
@@ -134,6 +140,7 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+    ...(config.clientConfig ? { clientConfig: config.clientConfig } : {}),
     tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
     clock: config.clock ?? (() => new Date()),
     middleware: config.middleware ?? [],

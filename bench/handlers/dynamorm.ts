@@ -2,7 +2,6 @@
  * The handler with DynamORM, imported from src/ (the code `npm run build` compiles) so the benchmarks
  * need no build step and measure the working tree.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { attr, DynamORM, model } from '../../src/index.js';
 import { clientConfig, runFlow, TABLE, type Order, type OrderKey, type Ops, type RequestHandler } from './shared.js';
 
@@ -36,7 +35,8 @@ export function opsFor(db: DynamORM): Ops {
 
 export function createOps(requestHandler?: RequestHandler): Ops {
   // Without a request handler this is what a function writes: config from the environment, lazy client.
-  return opsFor(DynamORM.create(requestHandler ? { client: new DynamoDBClient(clientConfig(requestHandler)) } : {}));
+  // With a recording/replaying request handler, DynamORM still builds its own client (and its defaults).
+  return opsFor(DynamORM.create(requestHandler ? { clientConfig: clientConfig(requestHandler) } : {}));
 }
 
 let ops: Ops | undefined;

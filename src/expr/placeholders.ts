@@ -36,11 +36,22 @@ export class Placeholders {
     return id;
   }
 
+  /**
+   * A name and a value under fixed placeholders (`#_x`, `:_x`: never produced by `name`/`value`), so
+   * an expression that uses them can be a constant string.
+   */
+  fixed(namePlaceholder: `#_${string}`, name: string, valuePlaceholder: `:_${string}`, value: AttributeValue): void {
+    this.names[namePlaceholder] = name;
+    this.values[valuePlaceholder] = value;
+    this.fixedCount++;
+  }
+  private fixedCount = 0;
+
   /** The request fields, leaving out empty maps (DynamoDB rejects them). */
   attributes(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } {
     const out: { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } = {};
-    if (this.nameIds.size > 0) out.ExpressionAttributeNames = this.names;
-    if (this.valueCount > 0) out.ExpressionAttributeValues = this.values;
+    if (this.nameIds.size + this.fixedCount > 0) out.ExpressionAttributeNames = this.names;
+    if (this.valueCount + this.fixedCount > 0) out.ExpressionAttributeValues = this.values;
     return out;
   }
 }

@@ -96,7 +96,7 @@ export class ModelClient<M extends AnyModel> {
    * query fails with NoUsableIndexError: it never falls back to a scan.
    */
   where<P extends FieldPath<M>, O extends ConditionOp>(path: P, op: O, value: OperandOf<ValueAt<Item<M>, P>, O>): QueryBuilder<M> {
-    return QueryBuilder.start(this.db, this.model).where(path as never, op, value as never);
+    return QueryBuilder.start(this.db, this.model, [{ path, op, value }]);
   }
 
   /** A query with no condition yet (add `where()` calls; name an index with `.index()`). */

@@ -43,6 +43,8 @@ export interface QueryPlan {
   readonly sort: (SortSpec & { readonly attribute: string }) | undefined;
   /** Stored names of the attributes a cursor needs (table key plus index key). */
   readonly keyAttributes: readonly string[];
+  /** Stored names of the queried table's or index's own key attributes (filters may not use them). */
+  readonly ownKeyAttributes: readonly string[];
 }
 
 /** A sort key condition without its attribute name. */
@@ -229,6 +231,7 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     partition: { attribute: c.partitionKey.stored, value: partitionValue },
     sort: a.sort && c.sortKey ? { attribute: c.sortKey.stored, ...a.sort } : undefined,
     keyAttributes,
+    ownKeyAttributes: c.sortKey ? [c.partitionKey.stored, c.sortKey.stored] : [c.partitionKey.stored],
   };
 }
 

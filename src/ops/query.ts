@@ -20,6 +20,8 @@ import { countItems, readPages, ReadStopped, type ReadRequest } from './reader.j
 
 type AttributeMap = Record<string, AttributeValue>;
 
+const ENTITY_GUARD = '(attribute_not_exists(#_et) OR #_et = :_et)';
+
 function pageSizeOf(pageSize: number | undefined): { pageSize?: number } {
   return pageSize === undefined ? {} : { pageSize };
 }
@@ -142,19 +144,23 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
 
   /** Matching items page by page (stops before a deadline like `stream()`). */
   async *pages(): AsyncGenerator<Projected<M, F>[]> {
-    const request = this.readRequest();
-    const binding = this.binding(request);
-    const start = this.state.resumeFrom === undefined ? undefined : cursorCodec(this.db.config.cursorSecret).decodeKey(binding, this.state.resumeFrom);
+    yield* this.pagesOf(this.readRequest());
+  }
+
+  /** Pages of a prepared request; the cursor binding (a hash) is only computed when a cursor is involved. */
+  protected async *pagesOf(request: ReadRequest<Projected<M, F>>): AsyncGenerator<Projected<M, F>[]> {
+    const resumeFrom = this.state.resumeFrom;
+    const start = resumeFrom === undefined ? undefined : cursorCodec(this.db.config.cursorSecret).decodeKey(this.binding(request), resumeFrom);
     try {
       for await (const page of readPages(this.db, request, start)) yield page.items;
     } catch (error) {
-      if (error instanceof ReadStopped) throw this.stoppedAt(binding, (codec) => codec.encodeKey(binding, error.next));
+      if (error instanceof ReadStopped) throw this.stoppedAt((codec) => codec.encodeKey(this.binding(request), error.next));
       throw error;
     }
   }
 
   /** The error for a read stopped before its deadline, with a cursor when a secret is configured. */
-  protected stoppedAt(_binding: string, encode: (codec: CursorCodec) => string): DeadlineExceededError {
+  protected stoppedAt(encode: (codec: CursorCodec) => string): DeadlineExceededError {
     const secret = this.db.config.cursorSecret;
     if (!secret) {
       return new DeadlineExceededError(`${this.context()}: stopped before the deadline; set cursorSecret to get a cursor to resume from`);
@@ -203,14 +209,14 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
   }
 
   /** Filter (with the entity-type guard) and projection, compiled into `ph`. */
-  protected commonInput(ph: Placeholders, keyAttributes: readonly string[]): Record<string, unknown> {
+  protected commonInput(ph: Placeholders, keyAttributes: readonly string[], filtered = true): Record<string, unknown> {
     const input: Record<string, unknown> = {};
     const context = this.context();
-    const filters = this.state.filters.map((f) => compileCondition(this.meta, f, ph, context));
-    if (this.meta.entity) {
+    const filters = filtered ? this.state.filters.map((f) => compileCondition(this.meta, f, ph, context)) : [];
+    if (this.meta.entity && filtered) {
       // In a shared table, other models' items carry another entity type: keep them out.
-      const attribute = ph.name(this.meta.entity.attribute);
-      filters.push(`(attribute_not_exists(${attribute}) OR ${attribute} = ${ph.value({ S: this.meta.entity.value })})`);
+      ph.fixed('#_et', this.meta.entity.attribute, ':_et', { S: this.meta.entity.value });
+      filters.push(ENTITY_GUARD);
     }
     if (filters.length > 0) input.FilterExpression = joinConditions(filters, 'AND');
     if (this.state.projection) {
@@ -256,8 +262,8 @@ interface QueryState extends ReadState {
  */
 export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<M>> extends ReadBuilder<M, F, QueryState> {
   /** @internal */
-  static start<M extends AnyModel>(db: DynamORM, model: M): QueryBuilder<M> {
-    return new QueryBuilder(db, model, { conditions: [], filters: [], order: 'asc', consistent: false });
+  static start<M extends AnyModel>(db: DynamORM, model: M, conditions: readonly KeyConditionInput[] = []): QueryBuilder<M> {
+    return new QueryBuilder(db, model, { conditions, filters: [], order: 'asc', consistent: false });
   }
 
   protected with(changes: Partial<QueryState>): this {
@@ -314,15 +320,17 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
   private build(): { plan: QueryPlan; input: Record<string, unknown> } {
     const plan = this.plan();
     // DynamoDB refuses filters on the key attributes of the index being queried: say so before sending.
-    const keyAttributes = new Set([plan.partition.attribute, plan.sort?.attribute]);
-    for (const filter of this.state.filters) {
-      for (const path of conditionPaths(filter.node)) {
-        const field = this.meta.byName.get(path.split('.')[0] ?? path) ?? this.meta.byName.get(path);
-        if (field && keyAttributes.has(field.stored)) {
-          throw new ValidationError(
-            [{ path: [path], rule: 'filter-on-key', message: `is a key of the ${plan.indexAlias ?? 'table'} being queried: use where() instead of filter()` }],
-            this.context(),
-          );
+    if (this.state.filters.length > 0) {
+      const keyAttributes = new Set(plan.ownKeyAttributes);
+      for (const filter of this.state.filters) {
+        for (const path of conditionPaths(filter.node)) {
+          const field = this.meta.byName.get(path.split('.')[0] ?? path) ?? this.meta.byName.get(path);
+          if (field && keyAttributes.has(field.stored)) {
+            throw new ValidationError(
+              [{ path: [path], rule: 'filter-on-key', message: `is a key of the ${plan.indexAlias ?? 'table'} being queried: use where() instead of filter()` }],
+              this.context(),
+            );
+          }
         }
       }
     }
@@ -337,7 +345,10 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
   }
 
   protected readRequest(): ReadRequest<Projected<M, F>> {
-    const { plan, input } = this.build();
+    return this.requestFor(this.build());
+  }
+
+  private requestFor({ plan, input }: { plan: QueryPlan; input: Record<string, unknown> }): ReadRequest<Projected<M, F>> {
     return {
       operation: 'Query',
       input,
@@ -352,15 +363,15 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
   }
 
   override async *pages(): AsyncGenerator<Projected<M, F>[]> {
-    const plan = this.plan();
+    const built = this.build();
+    const { plan } = built;
     if (!this.usesGetItem(plan)) {
-      yield* super.pages();
+      yield* this.pagesOf(this.requestFor(built));
       return;
     }
     // The whole primary key is known: one GetItem instead of a Query.
     const ph = new Placeholders();
-    const common = this.commonInput(ph, plan.keyAttributes);
-    delete common.FilterExpression; // GetItem has no filter; the entity check happens on decode
+    const common = this.commonInput(ph, plan.keyAttributes, false); // GetItem has no filter: the entity check happens on decode
     const input: Record<string, unknown> = { TableName: this.db.tableName(this.model), Key: plan.fullKey, ...common };
     if (input.ProjectionExpression) input.ExpressionAttributeNames = ph.names;
     const output = await this.db.send<{ Item?: AttributeMap }>({ operation: 'GetItem', input, model: this.meta.name });
@@ -478,7 +489,7 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
         try {
           step = await Promise.race(pending.values());
         } catch (error) {
-          if (error instanceof ReadStopped) throw this.stoppedAt(binding, (codec) => codec.encodeSegments(binding, positions));
+          if (error instanceof ReadStopped) throw this.stoppedAt((codec) => codec.encodeSegments(binding, positions));
           throw error;
         }
         const { s, r } = step;
