@@ -54,11 +54,18 @@ type SortSpec =
 
 const SORT_OPS = new Set(['=', '<', '<=', '>', '>=', 'between', 'begins_with']);
 
-function candidates(model: CompiledModel): Candidate[] {
-  return [
+const candidateCache = new WeakMap<CompiledModel, readonly Candidate[]>();
+
+/** The table key and every index of a model (computed once per model). */
+function candidates(model: CompiledModel): readonly Candidate[] {
+  const cached = candidateCache.get(model);
+  if (cached) return cached;
+  const list: readonly Candidate[] = [
     { alias: undefined, indexName: undefined, type: 'table', partitionKey: model.partitionKey, sortKey: model.sortKey },
     ...model.indexes.map((i) => ({ alias: i.alias, indexName: i.name, type: i.type, partitionKey: i.partitionKey, sortKey: i.sortKey })),
   ];
+  candidateCache.set(model, list);
+  return list;
 }
 
 function describeCandidate(c: Candidate): string {
