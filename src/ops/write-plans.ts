@@ -157,6 +157,15 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
   };
 }
 
+/** What update and delete share: the encoded key, the expected version and how to explain a failure. */
+function keyedWrite(ctx: PlanContext, key: Record<string, unknown>, option: number | 'any' | undefined, context: string) {
+  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
+  const expected = expectedVersionOf(ctx.meta, key, option, context);
+  const target: ErrorTarget = { model: ctx.meta.name, key: fields };
+  const explain = (old: Record<string, unknown> | undefined) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false);
+  return { encodedKey, expected, target, explain };
+}
+
 /** update(): UpdateItem on an existing item, version-checked and bumped. */
 export function planUpdate(
   ctx: PlanContext,
@@ -165,18 +174,16 @@ export function planUpdate(
   options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
 ): WritePlan {
   const context = `${ctx.meta.name}.update`;
-  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
-  const expected = expectedVersionOf(ctx.meta, key, options.expectedVersion, context);
+  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, context);
   const ph = new Placeholders();
   const nextVersion = expected === undefined ? undefined : expected === 'any' ? ('increment' as const) : expected + 1;
   const updateExpression = compileUpdate(ctx.meta, patch, { now: ctx.now, ...(nextVersion !== undefined ? { nextVersion } : {}) }, ph, context);
   const conditions = [...existenceAndVersion(ctx.meta, ph, expected), ...userCondition(ctx, options.condition, ph, context)];
-  const target = { model: ctx.meta.name, key: fields };
   return {
     operation: 'UpdateItem',
     input: { TableName: ctx.tableName, Key: encodedKey, UpdateExpression: updateExpression, ...conditionFields(conditions, ph) },
     target,
-    explain: (old) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false),
+    explain,
   };
 }
 
@@ -187,16 +194,14 @@ export function planDelete(
   options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
 ): WritePlan {
   const context = `${ctx.meta.name}.delete`;
-  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
-  const expected = expectedVersionOf(ctx.meta, key, options.expectedVersion, context);
+  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, context);
   const ph = new Placeholders();
   const conditions = [...(expected === undefined ? [] : existenceAndVersion(ctx.meta, ph, expected)), ...userCondition(ctx, options.condition, ph, context)];
-  const target = { model: ctx.meta.name, key: fields };
   return {
     operation: 'DeleteItem',
     input: { TableName: ctx.tableName, Key: encodedKey, ...conditionFields(conditions, ph) },
     target,
-    explain: (old) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false),
+    explain,
   };
 }
 
