@@ -1,0 +1,22 @@
+/**
+ * `npm run demo`: the three examples, one after the other, against the DynamoDB at
+ * DYNAMODB_ENDPOINT (the npm script starts a DynamoDB Local for it).
+ */
+import { DynamORM } from '../src/index.js';
+import { main as basic } from './basic/index.js';
+import { main as ledger } from './ledger/index.js';
+import { main as lambda } from './lambda/index.js';
+
+const db = DynamORM.create({ cursorSecret: process.env.DYNAMORM_CURSOR_SECRET ?? 'demo-only-secret-change-me-0123456789' });
+try {
+  for (const [name, run] of [
+    ['basic: models, writes, optimistic locking', basic],
+    ['ledger: queries, a transaction, a collection', ledger],
+    ['lambda: deadlines and resumable streams', lambda],
+  ] as const) {
+    console.log(`\n== ${name}`);
+    await run(db);
+  }
+} finally {
+  db.destroy();
+}
