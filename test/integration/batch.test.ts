@@ -18,6 +18,7 @@ import {
   type KeyInput,
 } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Account = model('Account', {
   table: 'batch-accounts',
@@ -111,14 +112,6 @@ function sentKeys(): string[] {
   return sent('BatchGetItem').flatMap((r) =>
     Object.entries(r.input.RequestItems as Record<string, { Keys: unknown[] }>).flatMap(([table, g]) => g.Keys.map((k) => `${table}|${JSON.stringify(k)}`)),
   );
-}
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 const byId = <T extends { id: string }>(list: readonly T[]) => [...list].sort((a, b) => a.id.localeCompare(b.id));
 

@@ -17,6 +17,7 @@ import {
   type Item,
 } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Thing = model('Thing', {
   table: 'things',
@@ -82,15 +83,6 @@ afterAll(() => db.destroy());
 async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
   const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(m), Key: key, ConsistentRead: true }));
   return out.Item;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 let seq = 0;

@@ -17,6 +17,7 @@ import {
   type DynamORMRequest,
 } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Account = model('Account', {
   table: 'accounts',
@@ -171,16 +172,6 @@ async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Re
   const entity = (m.compiled as { entity?: { attribute: string } }).entity?.attribute;
   const { [entity ?? '']: _marker, ...item } = out.Item;
   return item;
-}
-
-/** Catches the error of a promise that must fail. */
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('create', () => {

@@ -14,6 +14,7 @@ import {
   type AnyModel,
 } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Note = model('Note', {
   table: 'notes',
@@ -55,15 +56,6 @@ afterAll(() => db.destroy());
 async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
   const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(m), Key: key, ConsistentRead: true }));
   return out.Item;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('unversioned models', () => {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { add, attr, ItemNotFoundError, model, ValidationError, VersionConflictError, type Item } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Wallet = model('Wallet', {
   table: 'wallets',
@@ -38,15 +39,6 @@ beforeAll(async () => {
 afterAll(() => db.destroy());
 
 const read = (id: string) => wallets.get({ id }, { consistent: true, required: true });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('versions', () => {
   test('create writes 1 and every update bumps by one', async () => {

@@ -23,6 +23,7 @@ import {
   type Item,
 } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Account = model('Account', {
   table: 'tx-accounts',
@@ -86,14 +87,6 @@ const account = (id: string) => accounts.get({ id }, { consistent: true });
 const transfer = (id: string) => transfers.get({ id }, { consistent: true });
 const counter = (scope: string, name: string) => counters.get({ scope, name }, { consistent: true });
 
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 async function cancelled(promise: Promise<unknown>): Promise<TransactionCanceledError> {
   const error = await failure(promise);
   expect(error).toBeInstanceOf(TransactionCanceledError);

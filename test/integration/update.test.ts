@@ -19,6 +19,7 @@ import {
   type Item,
 } from '../../src/index.js';
 import { testDb } from '../support/db.js';
+import { failure } from '../support/failure.js';
 
 const Order = model('Order', {
   table: 'orders',
@@ -102,15 +103,6 @@ async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Re
 }
 
 const read = (id: string) => orders.get({ id }, { consistent: true });
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('a partial patch', () => {
   test('changes the named fields and never touches the others', async () => {
