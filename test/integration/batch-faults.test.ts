@@ -21,7 +21,7 @@ import {
   type UnprocessedWrite,
 } from '../../src/index.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../support/fault-proxy.js';
-import { endpoint, localCredentials, testDb } from '../support/db.js';
+import { endpoint, localCredentials, recordRequests, testDb } from '../support/db.js';
 
 const Reading = model('Reading', {
   table: 'fault-readings',
@@ -61,12 +61,7 @@ const behindProxy = (maxAttempts: number, concurrency = 4) =>
     tablePrefix: direct.config.tablePrefix,
     batchRetry: { maxAttempts, baseDelayMs: 1, maxDelayMs: 20 },
     batchConcurrency: concurrency,
-    middleware: [
-      (req, next) => {
-        sent.push(req);
-        return next(req);
-      },
-    ],
+    middleware: [recordRequests(sent)],
   });
 
 beforeAll(async () => {

@@ -17,7 +17,7 @@ import {
   type Item,
   type KeyInput,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordRequests, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Account = model('Account', {
@@ -79,12 +79,7 @@ const Ghost = model('Ghost', {
 
 const seen: DynamORMRequest[] = [];
 const db = testDb({
-  middleware: [
-    (req, next) => {
-      seen.push(req);
-      return next(req);
-    },
-  ],
+  middleware: [recordRequests(seen)],
 });
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ import {
   type DynamORMRequest,
   type Item,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordRequests, testDb } from '../support/db.js';
 
 const Customer = model('Customer', {
   table: 'shop',
@@ -86,12 +86,7 @@ type Refund = Item<typeof Refund>;
 const requests: DynamORMRequest[] = [];
 const db = testDb({
   cursorSecret: 'collection-tests-cursor-secret-0123456',
-  middleware: [
-    (req, next) => {
-      requests.push(req);
-      return next(req);
-    },
-  ],
+  middleware: [recordRequests(requests)],
 });
 const shop = db.collection([Customer, Payment, Refund]);
 

@@ -3,7 +3,7 @@
  * failing conditions that write nothing and carry the stored item, reserved words and odd attribute
  * names (as stored names and as field names).
  */
-import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   add,
@@ -16,7 +16,7 @@ import {
   type ConditionInput,
   type Item,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { rawItem, recordOperations, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Thing = model('Thing', {
@@ -65,12 +65,7 @@ const Odd = model('Odd', {
 
 const operations: string[] = [];
 const db = testDb({
-  middleware: [
-    (req, next) => {
-      operations.push(req.operation);
-      return next(req);
-    },
-  ],
+  middleware: [recordOperations(operations)],
 });
 const things = db.model(Thing);
 const odd = db.model(Odd);
@@ -80,10 +75,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.destroy());
 
-async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
-  const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(m), Key: key, ConsistentRead: true }));
-  return out.Item;
-}
+const raw = (m: AnyModel, key: Record<string, AttributeValue>) => rawItem(db, m, key);
 
 let seq = 0;
 async function newThing(): Promise<Thing> {

@@ -16,7 +16,7 @@ import {
   type AnyModel,
   type DynamORMRequest,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordRequests, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Account = model('Account', {
@@ -146,12 +146,7 @@ let now = new Date('2024-03-01T10:00:00.000Z');
 const seen: DynamORMRequest[] = [];
 const db = testDb({
   clock: () => now,
-  middleware: [
-    (req, next) => {
-      seen.push(req);
-      return next(req);
-    },
-  ],
+  middleware: [recordRequests(seen)],
 });
 
 const accounts = db.model(Account);

@@ -2,7 +2,7 @@
  * delete() against DynamoDB Local: plain and idempotent deletes, returnOld, conditions, and the
  * version check on versioned models.
  */
-import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   attr,
@@ -13,7 +13,7 @@ import {
   VersionConflictError,
   type AnyModel,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { rawItem, recordOperations, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Note = model('Note', {
@@ -38,12 +38,7 @@ const Ledger = model('Ledger', {
 
 const operations: string[] = [];
 const db = testDb({
-  middleware: [
-    (req, next) => {
-      operations.push(req.operation);
-      return next(req);
-    },
-  ],
+  middleware: [recordOperations(operations)],
 });
 const notes = db.model(Note);
 const ledgers = db.model(Ledger);
@@ -53,10 +48,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.destroy());
 
-async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
-  const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(m), Key: key, ConsistentRead: true }));
-  return out.Item;
-}
+const raw = (m: AnyModel, key: Record<string, AttributeValue>) => rawItem(db, m, key);
 
 describe('unversioned models', () => {
   test('delete removes the item, and only that item', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { add, attr, ItemNotFoundError, model, ValidationError, VersionConflictError, type Item } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordOperations, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Wallet = model('Wallet', {
@@ -24,12 +24,7 @@ type Wallet = Item<typeof Wallet>;
 
 const operations: string[] = [];
 const db = testDb({
-  middleware: [
-    (req, next) => {
-      operations.push(req.operation);
-      return next(req);
-    },
-  ],
+  middleware: [recordOperations(operations)],
 });
 const wallets = db.model(Wallet);
 

@@ -18,7 +18,7 @@ import {
   type DynamORMRequest,
   type Item,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordRequests, testDb } from '../support/db.js';
 
 const Order = model('Order', {
   table: 'orders',
@@ -93,12 +93,7 @@ const requests: DynamORMRequest[] = [];
 const ops = () => requests.map((r) => r.operation);
 const db = testDb({
   cursorSecret: 'query-tests-cursor-secret-0123456789',
-  middleware: [
-    (req, next) => {
-      requests.push(req);
-      return next(req);
-    },
-  ],
+  middleware: [recordRequests(requests)],
 });
 const orders = db.model(Order);
 const ledger = db.model(Txn);

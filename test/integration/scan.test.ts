@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, test } from 'vitest';
 import { attr, InvalidCursorError, model, putItems, ValidationError, type DynamORMRequest, type Item, type Page } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordRequests, testDb } from '../support/db.js';
 
 const Product = model('Product', {
   table: 'catalog',
@@ -32,12 +32,7 @@ const Banner = model('Banner', {
 const requests: DynamORMRequest[] = [];
 const db = testDb({
   cursorSecret: 'scan-tests-cursor-secret-0123456789ab',
-  middleware: [
-    (req, next) => {
-      requests.push(req);
-      return next(req);
-    },
-  ],
+  middleware: [recordRequests(requests)],
 });
 const products = db.model(Product);
 

@@ -22,7 +22,7 @@ import {
   type DynamORMRequest,
   type Item,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordRequests, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Account = model('Account', {
@@ -63,12 +63,7 @@ type Counter = Item<typeof Counter>;
 
 const seen: DynamORMRequest[] = [];
 const db = testDb({
-  middleware: [
-    (req, next) => {
-      seen.push(req);
-      return next(req);
-    },
-  ],
+  middleware: [recordRequests(seen)],
 });
 const accounts = db.model(Account);
 const transfers = db.model(Transfer);

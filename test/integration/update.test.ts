@@ -2,7 +2,7 @@
  * update() against DynamoDB Local: partial patches, every update action, undefined values, the
  * returned item, updatedAt, missing items, rejected patches, and GSI key templates.
  */
-import { GetItemCommand, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   add,
@@ -18,7 +18,7 @@ import {
   type AnyModel,
   type Item,
 } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { rawItem, recordOperations, testDb } from '../support/db.js';
 import { failure } from '../support/failure.js';
 
 const Order = model('Order', {
@@ -62,12 +62,7 @@ let now = new Date('2024-06-01T00:00:00.000Z');
 const operations: string[] = [];
 const db = testDb({
   clock: () => now,
-  middleware: [
-    (req, next) => {
-      operations.push(req.operation);
-      return next(req);
-    },
-  ],
+  middleware: [recordOperations(operations)],
 });
 const orders = db.model(Order);
 const tenanted = db.model(Tenanted);
@@ -97,10 +92,7 @@ async function newOrder(overrides: Partial<Parameters<typeof orders.create>[0]> 
   });
 }
 
-async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
-  const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(m), Key: key, ConsistentRead: true }));
-  return out.Item;
-}
+const raw = (m: AnyModel, key: Record<string, AttributeValue>) => rawItem(db, m, key);
 
 const read = (id: string) => orders.get({ id }, { consistent: true });
 

@@ -6,7 +6,7 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { attr, model, ValidationError, type AnyModel, type Item } from '../../src/index.js';
-import { testDb } from '../support/db.js';
+import { recordOperations, testDb } from '../support/db.js';
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -66,12 +66,7 @@ const Blob = model('Blob', {
 
 const operations: string[] = [];
 const db = testDb({
-  middleware: [
-    (req, next) => {
-      operations.push(req.operation);
-      return next(req);
-    },
-  ],
+  middleware: [recordOperations(operations)],
 });
 const charges = db.model(Charge);
 const scoped = db.model(Scoped);

@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
-import { DynamORM, type DynamORMConfig } from '../../src/index.js';
+import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DynamORM, type AnyModel, type DynamORMConfig, type DynamORMRequest, type Middleware } from '../../src/index.js';
 
 /** The endpoint of the DynamoDB used by this test run. */
 export const endpoint = (): string => inject('dynamodbEndpoint');
@@ -21,4 +22,26 @@ export function testDb(config: DynamORMConfig = {}): DynamORM {
     tablePrefix: `t${randomUUID().slice(0, 8)}-`,
     ...config,
   });
+}
+
+/** Middleware that records every request into `requests` (to prove what was, or was not, sent). */
+export function recordRequests(requests: DynamORMRequest[]): Middleware {
+  return (request, next) => {
+    requests.push(request);
+    return next(request);
+  };
+}
+
+/** Middleware that records the operation name of every request. */
+export function recordOperations(operations: string[]): Middleware {
+  return (request, next) => {
+    operations.push(request.operation);
+    return next(request);
+  };
+}
+
+/** The item as stored, read consistently with the raw SDK (the judge of what DynamORM wrote). */
+export async function rawItem(db: DynamORM, model: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+  const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(model), Key: key, ConsistentRead: true }));
+  return out.Item;
 }
