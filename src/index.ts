@@ -4,9 +4,13 @@
  * ```ts
  * import { DynamORM, model, attr, type Item } from 'dynamorm';
  * ```
+ * `DynamORM` has every feature as a method. `Database` is the core (items, queries, scans); with it,
+ * batches, transactions, collections and tables are the functions `batchGet(db, …)`,
+ * `transaction(db, …)`, `collection(db, …)` and `tables(db)`, so a bundle carries only what it uses.
  * @packageDocumentation
  */
 export { DynamORM } from './db.js';
+export { Database } from './database.js';
 export { Deadline, DeadlineExceededError, currentDeadline, withDeadline } from './deadline.js';
 export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, RetryPolicy } from './config.js';
 export { attr, Attr } from './model/attributes.js';
@@ -20,16 +24,17 @@ export type { UpdateActionKind } from './expr/update-actions.js';
 export { Condition } from './expr/condition.js';
 export type { CompareOp, ConditionBuilder, ConditionInput, ConditionOp, OperandOf } from './expr/condition.js';
 export { ModelClient } from './ops/model-client.js';
+export { BatchModelClient } from './ops/batch-model-client.js';
 export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Projected, PutOptions, UpdateOptions } from './ops/model-client.js';
 export { QueryBuilder, ScanBuilder } from './ops/query.js';
 export type { Page } from './ops/query.js';
-export { deleteKeys, getKeys, putItems } from './ops/batch.js';
+export { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './ops/batch.js';
 export type { BatchGetRequest, BatchGetResult, BatchWriteRequest, UnprocessedKey, UnprocessedWrite } from './ops/batch.js';
-export { TransactionWriter, txGet, MAX_TRANSACTION_ACTIONS } from './ops/transaction.js';
+export { transaction, transactGet, TransactionWriter, txGet, MAX_TRANSACTION_ACTIONS } from './ops/transaction.js';
 export type { TransactGetRequest, TransactGetResult, TransactionOptions } from './ops/transaction.js';
-export { Collection } from './ops/collection.js';
+export { collection, Collection } from './ops/collection.js';
 export type { CollectionGroups, CollectionItem } from './ops/collection.js';
-export { TableManager, tableDefinition } from './ops/table.js';
+export { tables, TableManager, tableDefinition } from './ops/table.js';
 export type { CreateTableOptions, TableDifference } from './ops/table.js';
 export {
   ConditionalCheckFailedError,

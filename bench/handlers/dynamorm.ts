@@ -2,7 +2,7 @@
  * The handler with DynamORM, imported from src/ (the code `npm run build` compiles) so the benchmarks
  * need no build step and measure the working tree.
  */
-import { attr, DynamORM, model } from '../../src/index.js';
+import { attr, Database, model } from '../../src/index.js';
 import { clientConfig, runFlow, TABLE, type Order, type OrderKey, type Ops, type RequestHandler } from './shared.js';
 
 export const OrderModel = model('Order', {
@@ -20,7 +20,7 @@ export const OrderModel = model('Order', {
 });
 
 /** The operations on a given database (the warm benchmark also passes one with a stub middleware). */
-export function opsFor(db: DynamORM): Ops {
+export function opsFor(db: Database): Ops {
   const orders = db.model(OrderModel);
   return {
     async put(order) {
@@ -36,7 +36,7 @@ export function opsFor(db: DynamORM): Ops {
 export function createOps(requestHandler?: RequestHandler): Ops {
   // Without a request handler this is what a function writes: config from the environment, lazy client.
   // With a recording/replaying request handler, DynamORM still builds its own client (and its defaults).
-  return opsFor(DynamORM.create(requestHandler ? { clientConfig: clientConfig(requestHandler) } : {}));
+  return opsFor(Database.create(requestHandler ? { clientConfig: clientConfig(requestHandler) } : {}));
 }
 
 let ops: Ops | undefined;

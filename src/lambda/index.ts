@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamORMConfig } from '../config.js';
-import { DynamORM } from '../db.js';
+import { Database } from '../database.js';
 import { Deadline, withDeadline } from '../deadline.js';
 import { defaultsForMemory, detectLambda } from './environment.js';
 
@@ -33,19 +33,33 @@ export interface LambdaContext {
 /** Time kept back from the Lambda timeout to answer or re-queue after DynamORM stops (ms). */
 export const DEFAULT_SAFETY_MARGIN_MS = 200;
 
+/** What `lambdaDatabase` builds the database with: `Database` (the default) or `DynamORM`. */
+export interface DatabaseFactory<D extends Database> {
+  create(config: DynamORMConfig): D;
+}
+
 /**
  * A lazily created database for a Lambda function: call the returned function to get it. The first
  * call builds it (one SDK client, keep-alive connections), later calls and invocations reuse it.
  * In Lambda, batch concurrency and page size default from the function's memory (see MEMORY_TABLE).
+ *
+ * It is the core {@link Database}, so the bundle carries only the features imported as functions
+ * (`batchWrite(db(), …)`, `transaction(db(), …)`). Pass `DynamORM` as `factory` for every feature
+ * as a method, at the cost of a larger bundle.
  */
-export function lambdaDatabase(config: DynamORMConfig | (() => DynamORMConfig) = {}): () => DynamORM {
-  let db: DynamORM | undefined;
+export function lambdaDatabase(config?: DynamORMConfig | (() => DynamORMConfig)): () => Database;
+export function lambdaDatabase<D extends Database>(config: DynamORMConfig | (() => DynamORMConfig), factory: DatabaseFactory<D>): () => D;
+export function lambdaDatabase(
+  config: DynamORMConfig | (() => DynamORMConfig) = {},
+  factory: DatabaseFactory<Database> = Database,
+): () => Database {
+  let db: Database | undefined;
   return () => {
     if (!db) {
       const given = typeof config === 'function' ? config() : config;
       const lambda = detectLambda();
       const scaled = lambda ? defaultsForMemory(lambda.memoryMb) : undefined;
-      db = DynamORM.create({
+      db = factory.create({
         ...(scaled ? { batchConcurrency: scaled.batchConcurrency, ...(scaled.pageSize ? { pageSize: scaled.pageSize } : {}) } : {}),
         ...given,
       });

@@ -6,7 +6,7 @@
  * last attempt is raised in an UnprocessedItemsError, with everything that did succeed: never dropped.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import { currentDeadline, DeadlineExceededError, timeForAnotherStep } from '../deadline.js';
 import { ThrottledError, UnprocessedItemsError, ValidationError } from '../errors.js';
 import { decodeItem, encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
@@ -84,7 +84,7 @@ function keyOnly(meta: CompiledModel, item: AttributeMap): AttributeMap {
  * with a retryable error) until done or out of attempts. Returns the entries still unprocessed.
  */
 async function runChunks<E>(
-  db: DynamORM,
+  db: Database,
   entries: readonly E[],
   chunkSize: number,
   send: (chunk: readonly E[]) => Promise<readonly E[]>,
@@ -147,7 +147,7 @@ interface GetEntry {
 }
 
 /** Reads many items across models. See {@link BatchGetResult}; unprocessed keys raise UnprocessedItemsError. */
-export async function batchGet<const R extends readonly BatchGetRequest[]>(db: DynamORM, requests: R): Promise<BatchGetResult<R>> {
+export async function batchGet<const R extends readonly BatchGetRequest[]>(db: Database, requests: R): Promise<BatchGetResult<R>> {
   const byId = new Map<string, GetEntry>();
   // Per request, its distinct keys in the order given (results come back in that order).
   const perRequest = requests.map((request, index) => {
@@ -232,7 +232,7 @@ interface WriteEntry {
  * Puts and deletes many items across models. Everything is validated first (two writes to one key, or
  * a versioned model, are refused before sending). Returns how many writes were applied.
  */
-export async function batchWrite(db: DynamORM, requests: readonly BatchWriteRequest[]): Promise<{ written: number }> {
+export async function batchWrite(db: Database, requests: readonly BatchWriteRequest[]): Promise<{ written: number }> {
   const entries: WriteEntry[] = [];
   const seen = new Map<string, string>();
   const now = db.config.clock();

@@ -4,7 +4,7 @@
  * (chosen by the entity-type attribute every item carries).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { ModelDefinitionError, ValidationError } from '../errors.js';
 import { Placeholders } from '../expr/placeholders.js';
@@ -36,14 +36,14 @@ interface PartitionKey {
   readonly keyAttributes: readonly string[];
 }
 
-/** Reads the items of several models that share a partition. Get one with `db.collection([...])`. */
+/** Reads the items of several models that share a partition. Get one with `collection(db, [...])`. */
 export class Collection<const Ms extends readonly AnyModel[]> {
   private readonly byEntity = new Map<string, AnyModel>();
   private readonly key: PartitionKey;
 
   /** @internal */
   constructor(
-    private readonly db: DynamORM,
+    private readonly db: Database,
     private readonly models: Ms,
     private readonly options: { readonly index?: string; readonly limit?: number; readonly order?: 'asc' | 'desc' } = {},
   ) {
@@ -187,4 +187,9 @@ export class Collection<const Ms extends readonly AnyModel[]> {
     }
     return { items, cursor: next ? codec.encodeKey(binding, next) : undefined };
   }
+}
+
+/** Several models sharing a partition key in one table, read with one query as a typed union. */
+export function collection<const Ms extends readonly AnyModel[]>(db: Database, models: Ms, options: { index?: string } = {}): Collection<Ms> {
+  return new Collection(db, models, options);
 }

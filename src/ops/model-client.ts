@@ -4,7 +4,7 @@
  * and decodes the answer into a typed item. Conditional-check failures become typed errors that say
  * why: the item exists, is missing, or has another version.
  */
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import { ItemNotFoundError, ValidationError } from '../errors.js';
 import type { ConditionInput } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
@@ -12,7 +12,6 @@ import { decodeItem, decodeStoredForError, encodeKey, type AttributeMap } from '
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import type { ConditionOp, OperandOf } from '../expr/condition.js';
-import { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './batch.js';
 import { QueryBuilder, ScanBuilder } from './query.js';
 import { planCreate, planDelete, planPut, planUpdate, type WritePlan } from './write-plans.js';
 
@@ -73,13 +72,16 @@ export interface DeleteOptions<M extends AnyModel> {
   readonly returnOld?: boolean;
 }
 
-/** Typed operations on the items of one model. Get one with `db.model(Model)`. */
+/**
+ * Typed operations on the items of one model: writes, reads, queries and scans. Get one with
+ * `db.model(Model)`; a {@link DynamORM} database's handles also batch ({@link BatchModelClient}).
+ */
 export class ModelClient<M extends AnyModel> {
   private readonly meta: CompiledModel;
 
   /** @internal Use `db.model(M)`. */
   constructor(
-    private readonly db: DynamORM,
+    protected readonly db: Database,
     readonly model: M,
   ) {
     this.meta = model.compiled;
@@ -177,22 +179,6 @@ export class ModelClient<M extends AnyModel> {
     const plan = planDelete(this.planContext(), key as Record<string, unknown>, options as DeleteOptions<never>);
     const output = await this.write(plan, options.returnOld ? { ReturnValues: 'ALL_OLD' } : {});
     if (options.returnOld) return output.Attributes ? (decodeItem(this.meta, output.Attributes) as Item<M>) : undefined;
-  }
-
-  /** Reads many items of this model (see `db.batchGet`). */
-  async batchGet(keys: readonly KeyOrItem<M>[], options: { consistent?: boolean } = {}): Promise<{ items: Item<M>[]; missing: KeyInput<M>[] }> {
-    const result = await batchGet(this.db, [getKeys(this.model, keys, options)] as const);
-    return { items: result.items[0], missing: result.missing[0] };
-  }
-
-  /** Puts many items of this model (unversioned models only; see `db.batchWrite`). */
-  batchPut(items: readonly CreateInput<M>[]): Promise<{ written: number }> {
-    return batchWrite(this.db, [putItems(this.model, items)]);
-  }
-
-  /** Deletes many items of this model (unversioned models only; see `db.batchWrite`). */
-  batchDelete(keys: readonly KeyOrItem<M>[]): Promise<{ written: number }> {
-    return batchWrite(this.db, [deleteKeys(this.model, keys)]);
   }
 
   /** @internal What write plans need to know about this model. */

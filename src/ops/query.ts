@@ -5,7 +5,7 @@
  * Builders are immutable: every call returns a new builder.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { ValidationError } from '../errors.js';
 import { buildCondition, compileCondition, Condition, conditionPaths, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
@@ -50,7 +50,7 @@ abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, State ext
 
   /** @internal */
   constructor(
-    protected readonly db: DynamORM,
+    protected readonly db: Database,
     protected readonly model: M,
     protected readonly state: State,
   ) {
@@ -262,7 +262,7 @@ interface QueryState extends ReadState {
  */
 export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<M>> extends ReadBuilder<M, F, QueryState> {
   /** @internal */
-  static start<M extends AnyModel>(db: DynamORM, model: M, conditions: readonly KeyConditionInput[] = []): QueryBuilder<M> {
+  static start<M extends AnyModel>(db: Database, model: M, conditions: readonly KeyConditionInput[] = []): QueryBuilder<M> {
     return new QueryBuilder(db, model, { conditions, filters: [], order: 'asc', consistent: false });
   }
 
@@ -397,7 +397,7 @@ interface ScanState extends ReadState {
 /** A scan of a model's table or of one of its indexes. It reads (and pays for) every item. */
 export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<M>> extends ReadBuilder<M, F, ScanState> {
   /** @internal */
-  static start<M extends AnyModel>(db: DynamORM, model: M): ScanBuilder<M> {
+  static start<M extends AnyModel>(db: Database, model: M): ScanBuilder<M> {
     return new ScanBuilder(db, model, { filters: [], order: 'asc', consistent: false });
   }
 

@@ -4,7 +4,7 @@
  * resume. Only one page is held in memory at a time.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import { currentDeadline, DeadlineExceededError, timeForAnotherStep } from '../deadline.js';
 
 type AttributeMap = Record<string, AttributeValue>;
@@ -50,7 +50,7 @@ function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap 
  * Yields pages from `start` on. When the item limit is reached inside a page, the page is cut and
  * `next` is the key of the last item returned, so resuming reads nothing twice and skips nothing.
  */
-export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start?: AttributeMap): AsyncGenerator<ReadPage<T>> {
+export async function* readPages<T>(db: Database, request: ReadRequest<T>, start?: AttributeMap): AsyncGenerator<ReadPage<T>> {
   let startKey = start && Object.keys(start).length > 0 ? start : undefined;
   let remaining = request.limit ?? Infinity;
   let lastPageMs = 0;
@@ -102,7 +102,7 @@ export async function* readPages<T>(db: DynamORM, request: ReadRequest<T>, start
 
 /** Counts matching items over all pages with `Select: COUNT` (`pageSize`: items evaluated per request). */
 export async function countItems(
-  db: DynamORM,
+  db: Database,
   operation: 'Query' | 'Scan',
   input: Record<string, unknown>,
   model?: string,

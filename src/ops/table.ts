@@ -11,7 +11,7 @@ import type {
   Projection,
   TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import { ModelDefinitionError, TimeoutError, ValidationError } from '../errors.js';
 import type { AnyModel, FieldMeta, IndexMeta } from '../model/model.js';
 
@@ -154,10 +154,10 @@ function modelList(models: AnyModel | readonly AnyModel[]): readonly AnyModel[] 
   return list;
 }
 
-/** Creates, compares and deletes tables from models. Reached as `db.tables`. */
+/** Creates, compares and deletes tables from models. Get one with `tables(db)` (or `db.tables` on a DynamORM). */
 export class TableManager {
   /** @internal */
-  constructor(private readonly db: DynamORM) {}
+  constructor(private readonly db: Database) {}
 
   /**
    * Creates the table for `models` (several models may share one table), waits until it is active and
@@ -277,4 +277,9 @@ export class TableManager {
       if ((error as { awsCode?: string }).awsCode !== 'ResourceNotFoundException') throw error;
     }
   }
+}
+
+/** Table creation, comparison and deletion from models, for one database (its client and table prefix). */
+export function tables(db: Database): TableManager {
+  return new TableManager(db);
 }

@@ -5,7 +5,7 @@
  * to 100 items in one consistent snapshot. A cancelled transaction is explained per action.
  */
 import { randomUUID } from 'node:crypto';
-import type { DynamORM } from '../db.js';
+import type { Database } from '../database.js';
 import {
   DynamoDBError,
   DynamORMError,
@@ -37,7 +37,7 @@ export class TransactionWriter {
 
   /** @internal `now`: one clock reading for every action (and every retry with the same token). */
   constructor(
-    private readonly db: DynamORM,
+    private readonly db: Database,
     private readonly now: Date,
   ) {}
 
@@ -87,10 +87,10 @@ const WRAPPER = { PutItem: 'Put', UpdateItem: 'Update', DeleteItem: 'Delete', Co
 
 // Retrying a transaction with the same token must send the same request, updatedAt included: the
 // clock reading is remembered per token (a bounded map: DynamoDB forgets tokens after ten minutes).
-const tokenClocks = new WeakMap<DynamORM, Map<string, { time: number; at: number }>>();
+const tokenClocks = new WeakMap<Database, Map<string, { time: number; at: number }>>();
 const TOKEN_MEMORY_MS = 10 * 60_000;
 
-function clockFor(db: DynamORM, token: string | undefined): Date {
+function clockFor(db: Database, token: string | undefined): Date {
   if (token === undefined) return db.config.clock();
   let clocks = tokenClocks.get(db);
   if (!clocks) tokenClocks.set(db, (clocks = new Map()));
@@ -102,9 +102,17 @@ function clockFor(db: DynamORM, token: string | undefined): Date {
   return now;
 }
 
-/** Runs `fn` to collect actions, validates them all, then sends them as one TransactWriteItems. */
-export async function runTransaction(
-  db: DynamORM,
+/**
+ * Runs a write transaction: `fn` adds creates, puts, updates, deletes and condition checks on any
+ * models (up to 100); they are validated together and sent as one all-or-nothing TransactWriteItems.
+ * A cancellation raises TransactionCanceledError with a typed reason per action.
+ *
+ * ```ts
+ * await transaction(db, (tx) => { tx.update(Payment, p, { status: 'refunded' }); tx.create(Refund, r); });
+ * ```
+ */
+export async function transaction(
+  db: Database,
   fn: (tx: TransactionWriter) => void | Promise<void>,
   options: TransactionOptions = {},
 ): Promise<{ token: string; actions: number }> {
@@ -181,8 +189,8 @@ export type TransactGetResult<R extends readonly TransactGetRequest[]> = {
   -readonly [I in keyof R]: R[I] extends TransactGetRequest<infer M> ? Item<M> | undefined : never;
 };
 
-/** Reads up to 100 items in one consistent snapshot. */
-export async function runTransactGet<const R extends readonly TransactGetRequest[]>(db: DynamORM, requests: R): Promise<TransactGetResult<R>> {
+/** Reads up to 100 items (`txGet(Model, key)`) in one consistent snapshot; a typed tuple comes back. */
+export async function transactGet<const R extends readonly TransactGetRequest[]>(db: Database, requests: R): Promise<TransactGetResult<R>> {
   if (requests.length === 0 || requests.length > MAX_TRANSACTION_ACTIONS) {
     throw new ValidationError([{ path: [], rule: 'transaction-size', message: `transactGet takes 1 to ${MAX_TRANSACTION_ACTIONS} items` }], 'transactGet');
   }

@@ -158,7 +158,12 @@ describe('lazy database and environment', () => {
     expect((await invokeLocally(handler, { id: 'e00008' }))?.amount).toBe(8);
     expect(built).toBe(1);
     expect(db()).toBe(db());
+    expect(db()).not.toBeInstanceOf(DynamORM);
     db().destroy();
+    const full = lambdaDatabase({ endpoint: endpoint(), region: 'us-east-1', credentials: localCredentials, tablePrefix: prefix }, DynamORM);
+    expect(full()).toBeInstanceOf(DynamORM);
+    expect(full().tables).toBeDefined();
+    full().destroy();
   });
 
   test('Lambda is detected from its environment, and memory sets batch concurrency and page size', () => {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DynamORM, type AnyModel, type DynamORMConfig, type DynamORMRequest, type Middleware } from '../../src/index.js';
+import { Database, DynamORM, type AnyModel, type DynamORMConfig, type DynamORMRequest, type Middleware } from '../../src/index.js';
 
 /** The endpoint of the DynamoDB used by this test run. */
 export const endpoint = (): string => inject('dynamodbEndpoint');
@@ -16,6 +16,17 @@ export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local'
 /** A DynamORM on the test DynamoDB with a table prefix unique to the caller. */
 export function testDb(config: DynamORMConfig = {}): DynamORM {
   return DynamORM.create({
+    endpoint: endpoint(),
+    region: 'us-east-1',
+    credentials: localCredentials,
+    tablePrefix: `t${randomUUID().slice(0, 8)}-`,
+    ...config,
+  });
+}
+
+/** The core Database (no feature methods) on the test DynamoDB, with a table prefix unique to the caller. */
+export function testCoreDb(config: DynamORMConfig = {}): Database {
+  return Database.create({
     endpoint: endpoint(),
     region: 'us-east-1',
     credentials: localCredentials,
@@ -41,7 +52,7 @@ export function recordOperations(operations: string[]): Middleware {
 }
 
 /** The item as stored, read consistently with the raw SDK (the judge of what DynamORM wrote). */
-export async function rawItem(db: DynamORM, model: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+export async function rawItem(db: Database, model: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
   const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(model), Key: key, ConsistentRead: true }));
   return out.Item;
 }

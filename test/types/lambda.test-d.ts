@@ -1,13 +1,18 @@
 import { expectTypeOf, test } from 'vitest';
-import { attr, model, type DynamORM, type Item } from '../../src/index.js';
+import { attr, DynamORM, model, type BatchModelClient, type Database, type Item, type ModelClient } from '../../src/index.js';
 import { DeadlineExceededError, invokeLocally, lambdaDatabase, withDynamORM, type LambdaContext } from '../../src/lambda/index.js';
 
 const Payment = model('Payment', { table: 'p', attributes: { id: attr.string().partitionKey(), amount: attr.cents() } });
 
-test('lambdaDatabase returns a getter of one DynamORM', () => {
+test('lambdaDatabase returns a getter of one Database, or of one DynamORM when asked', () => {
   const db = lambdaDatabase();
-  expectTypeOf(db).toEqualTypeOf<() => DynamORM>();
-  expectTypeOf(lambdaDatabase(() => ({ tablePrefix: 'x-' }))).toEqualTypeOf<() => DynamORM>();
+  expectTypeOf(db).toEqualTypeOf<() => Database>();
+  expectTypeOf(db().model(Payment)).toEqualTypeOf<ModelClient<typeof Payment>>();
+  // @ts-expect-error the core database has no transaction method: use transaction(db, fn)
+  void db().transaction;
+  const full = lambdaDatabase(() => ({ tablePrefix: 'x-' }), DynamORM);
+  expectTypeOf(full).toEqualTypeOf<() => DynamORM>();
+  expectTypeOf(full().model(Payment)).toEqualTypeOf<BatchModelClient<typeof Payment>>();
 });
 
 test('withDynamORM keeps the handler type; invokeLocally returns its result', async () => {

@@ -1,0 +1,27 @@
+/**
+ * The model handle of a {@link DynamORM} database: the item operations plus batches of one model.
+ * Kept apart from ModelClient so a bundle that never batches does not carry the batch code.
+ */
+import type { AnyModel } from '../model/model.js';
+import type { CreateInput, Item, KeyInput } from '../model/types.js';
+import { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './batch.js';
+import { ModelClient, type KeyOrItem } from './model-client.js';
+
+/** Typed operations on one model's items, batches included. Get one with `db.model(Model)` on a DynamORM. */
+export class BatchModelClient<M extends AnyModel> extends ModelClient<M> {
+  /** Reads many items of this model (see `batchGet`). */
+  async batchGet(keys: readonly KeyOrItem<M>[], options: { consistent?: boolean } = {}): Promise<{ items: Item<M>[]; missing: KeyInput<M>[] }> {
+    const result = await batchGet(this.db, [getKeys(this.model, keys, options)] as const);
+    return { items: result.items[0], missing: result.missing[0] };
+  }
+
+  /** Puts many items of this model (unversioned models only; see `batchWrite`). */
+  batchPut(items: readonly CreateInput<M>[]): Promise<{ written: number }> {
+    return batchWrite(this.db, [putItems(this.model, items)]);
+  }
+
+  /** Deletes many items of this model (unversioned models only; see `batchWrite`). */
+  batchDelete(keys: readonly KeyOrItem<M>[]): Promise<{ written: number }> {
+    return batchWrite(this.db, [deleteKeys(this.model, keys)]);
+  }
+}
