@@ -29,6 +29,10 @@ interface Candidate {
   readonly type: 'table' | 'global' | 'local';
   readonly partitionKey: FieldMeta;
   readonly sortKey: FieldMeta | undefined;
+  /** Stored names of the table key plus this candidate's key (what a cursor needs). */
+  readonly keyAttributes: readonly string[];
+  /** Stored names of this candidate's own key attributes. */
+  readonly ownKeyAttributes: readonly string[];
 }
 
 /** How a query will run. */
@@ -60,9 +64,18 @@ const candidateCache = new WeakMap<CompiledModel, readonly Candidate[]>();
 function candidates(model: CompiledModel): readonly Candidate[] {
   const cached = candidateCache.get(model);
   if (cached) return cached;
+  const candidate = (alias: string | undefined, indexName: string | undefined, type: Candidate['type'], pk: FieldMeta, sk: FieldMeta | undefined): Candidate => ({
+    alias,
+    indexName,
+    type,
+    partitionKey: pk,
+    sortKey: sk,
+    keyAttributes: [...new Set([model.partitionKey.stored, model.sortKey?.stored, pk.stored, sk?.stored])].filter((x): x is string => x !== undefined),
+    ownKeyAttributes: sk ? [pk.stored, sk.stored] : [pk.stored],
+  });
   const list: readonly Candidate[] = [
-    { alias: undefined, indexName: undefined, type: 'table', partitionKey: model.partitionKey, sortKey: model.sortKey },
-    ...model.indexes.map((i) => ({ alias: i.alias, indexName: i.name, type: i.type, partitionKey: i.partitionKey, sortKey: i.sortKey })),
+    candidate(undefined, undefined, 'table', model.partitionKey, model.sortKey),
+    ...model.indexes.map((i) => candidate(i.alias, i.name, i.type, i.partitionKey, i.sortKey)),
   ];
   candidateCache.set(model, list);
   return list;
@@ -87,15 +100,18 @@ function encodeValue(field: FieldMeta, value: unknown, issues: Issues): Attribut
 }
 
 interface Attempt {
-  readonly consumed: Set<KeyConditionInput>;
-  readonly partition?: AttributeValue;
-  readonly sort?: SortSpec;
+  readonly partition: AttributeValue | undefined;
+  readonly sort: SortSpec | undefined;
   readonly sortIsFullKey: boolean;
 }
 
 /** Tries to serve the conditions with one candidate; returns undefined when it cannot. */
 function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyConditionInput[], issues: Issues): Attempt | undefined {
-  const consumed = new Set<KeyConditionInput>();
+  // Conditions this candidate serves; an array, not a Set: there are only a few (this runs per query).
+  const consumed: KeyConditionInput[] = [];
+  const consume = (cond: KeyConditionInput) => {
+    if (!consumed.includes(cond)) consumed.push(cond);
+  };
   const equal = (name: string) => conditions.find((x) => x.path === name && x.op === '=');
 
   // Partition key: equality on the field, or on every field of its template.
@@ -106,7 +122,7 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
     for (const name of pk.template.fields) {
       const cond = equal(name);
       if (!cond) return undefined;
-      consumed.add(cond);
+      consume(cond);
       texts[name] = componentText(model.byName.get(name) as FieldMeta, cond.value, issues);
     }
     const filled = fillTemplate(pk.template, texts);
@@ -115,7 +131,7 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
   } else {
     const cond = equal(pk.name);
     if (!cond) return undefined;
-    consumed.add(cond);
+    consume(cond);
     partition = encodeValue(pk, cond.value, issues);
   }
 
@@ -131,7 +147,7 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
     for (; i < fields.length; i++) {
       const cond = equal(fields[i] as string);
       if (!cond) break;
-      consumed.add(cond);
+      consume(cond);
       texts[fields[i] as string] = componentText(model.byName.get(fields[i] as string) as FieldMeta, cond.value, issues);
     }
     const prefix = templatePrefix(sk.template, texts);
@@ -147,10 +163,10 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
       const range = conditions.find((x) => x.path === next && x.op !== '=' && SORT_OPS.has(x.op));
       const component = model.byName.get(next) as FieldMeta;
       if (range && range.op === 'begins_with' && typeof range.value === 'string') {
-        consumed.add(range);
+        consume(range);
         sort = { op: 'begins_with', value: { S: prefix + range.value } };
       } else if (range && isLast && range.op === 'between' && Array.isArray(range.value)) {
-        consumed.add(range);
+        consume(range);
         const [low, high] = range.value as [unknown, unknown];
         sort = {
           op: 'between',
@@ -164,7 +180,7 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
   } else if (sk) {
     const cond = conditions.find((x) => x.path === sk.name && SORT_OPS.has(x.op));
     if (cond) {
-      consumed.add(cond);
+      consume(cond);
       if (cond.op === 'between') {
         const [low, high] = Array.isArray(cond.value) ? (cond.value as [unknown, unknown]) : [undefined, undefined];
         const lowValue = encodeValue(sk, low, issues);
@@ -180,8 +196,8 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
       sortIsFullKey = cond.op === '=';
     }
   }
-  if (consumed.size !== conditions.length) return undefined;
-  return { consumed, ...(partition ? { partition } : {}), ...(sort ? { sort } : {}), sortIsFullKey };
+  if (consumed.length !== conditions.length) return undefined;
+  return { partition, sort, sortIsFullKey };
 }
 
 /**
@@ -223,13 +239,11 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
   }
   const { c, a } = best;
   const partitionValue = best.a.partition;
-  const keyAttributes = [...new Set([model.partitionKey.stored, model.sortKey?.stored, c.partitionKey.stored, c.sortKey?.stored])].filter(
-    (x): x is string => x !== undefined,
-  );
-  const fullKey =
-    c.type === 'table' && a.sortIsFullKey
-      ? { [c.partitionKey.stored]: partitionValue, ...(c.sortKey && a.sort ? { [c.sortKey.stored]: a.sort.value } : {}) }
-      : undefined;
+  let fullKey: Record<string, AttributeValue> | undefined;
+  if (c.type === 'table' && a.sortIsFullKey) {
+    fullKey = { [c.partitionKey.stored]: partitionValue };
+    if (c.sortKey && a.sort) fullKey[c.sortKey.stored] = a.sort.value;
+  }
   return {
     indexAlias: c.alias,
     indexName: c.indexName,
@@ -237,8 +251,8 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     fullKey,
     partition: { attribute: c.partitionKey.stored, value: partitionValue },
     sort: a.sort && c.sortKey ? { attribute: c.sortKey.stored, ...a.sort } : undefined,
-    keyAttributes,
-    ownKeyAttributes: c.sortKey ? [c.partitionKey.stored, c.sortKey.stored] : [c.partitionKey.stored],
+    keyAttributes: c.keyAttributes,
+    ownKeyAttributes: c.ownKeyAttributes,
   };
 }
 

@@ -62,7 +62,7 @@ export async function* readPages<T>(db: Database, request: ReadRequest<T>, start
     // Without a filter DynamoDB's Limit can follow the item limit; one item more tells whether
     // anything follows, so a walk never ends on an empty page.
     const limit = request.filtered ? request.pageSize : Math.min(request.pageSize ?? Infinity, remaining + 1);
-    const input: Record<string, unknown> = { ...request.input };
+    const input: Record<string, unknown> = Object.assign({}, request.input); // not a spread: keys are added below
     if (startKey) input.ExclusiveStartKey = startKey;
     if (limit !== undefined && limit !== Infinity) input.Limit = limit;
     let output: { Items?: AttributeMap[]; LastEvaluatedKey?: AttributeMap };
