@@ -1,8 +1,15 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import {
   attr,
+  batchGet,
+  collection,
+  Database,
   DynamORM,
   getKeys,
+  transactGet,
+  transaction,
+  type BatchModelClient,
+  type ModelClient,
   model,
   txGet,
   type CollectionItem,
@@ -129,5 +136,32 @@ describe('collections, batches and transactional reads', () => {
       // @ts-expect-error refunds have no status
       tx.update(Refund, { customerId: 'c', refundId: 'r' }, { status: 'completed' });
     });
+  });
+});
+
+describe('the core Database and the standalone functions', () => {
+  const core = Database.create();
+
+  test('the functions type like the DynamORM methods', async () => {
+    const items = await collection(core, [Customer, Payment, Refund]).all({ customerId: 'c1' });
+    expectTypeOf(items).toEqualTypeOf<CollectionItem<readonly [typeof Customer, typeof Payment, typeof Refund]>[]>();
+    const result = await batchGet(core, [getKeys(Payment, [{ customerId: 'c', paymentId: 'p' }])]);
+    expectTypeOf(result.items[0]).toEqualTypeOf<Item<typeof Payment>[]>();
+    const [c] = await transactGet(core, [txGet(Customer, { customerId: 'c' })]);
+    expectTypeOf(c).toEqualTypeOf<Item<typeof Customer> | undefined>();
+    await transaction(core, (tx) => {
+      // @ts-expect-error missing amount
+      tx.create(Refund, { customerId: 'c', refundId: 'r' });
+    });
+  });
+
+  test('a DynamORM is a Database; only its model handles batch', () => {
+    expectTypeOf(db).toMatchTypeOf<Database>();
+    expectTypeOf(db.model(Payment)).toEqualTypeOf<BatchModelClient<typeof Payment>>();
+    expectTypeOf(core.model(Payment)).toEqualTypeOf<ModelClient<typeof Payment>>();
+    // @ts-expect-error the core handle has no batch methods: use batchGet(db, [getKeys(...)])
+    void core.model(Payment).batchGet;
+    // @ts-expect-error the core database has no collection method: use collection(db, [...])
+    void core.collection;
   });
 });
