@@ -5,7 +5,9 @@
  * (median of every round of every pass), ops/s, and DynamORM's own time.
  */
 import { execFileSync } from 'node:child_process';
-import { median, writeResult } from '../lib/stats.js';
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+import { median, RESULTS_DIR, writeResult } from '../lib/stats.js';
 import { VARIANTS } from '../lib/variants.js';
 import { OPERATIONS, type Operation } from './operations.js';
 import { plan } from './measure.js';
@@ -25,8 +27,33 @@ export interface WarmResults {
   readonly responseBytes: Record<string, Record<Operation, number>>;
 }
 
-function runWorker(id: string): WorkerResult {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/warm-overhead/worker.ts', id], {
+const WORKER_DIR = `${RESULTS_DIR}/warm-worker`;
+
+/**
+ * Compiles the worker with esbuild (ESM, code splitting, node_modules left as they are). Running it
+ * under tsx instead would time DynamORM's source with tsx's `keepNames` wrappers around every
+ * function, which the peers, loaded from their published JavaScript, do not carry; users run
+ * DynamORM compiled (tsc or their bundler), as measured here.
+ */
+async function buildWorker(): Promise<string> {
+  rmSync(WORKER_DIR, { recursive: true, force: true });
+  await build({
+    entryPoints: ['bench/warm-overhead/worker.ts'],
+    outdir: WORKER_DIR,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return `${WORKER_DIR}/worker.mjs`;
+}
+
+function runWorker(worker: string, id: string): WorkerResult {
+  const out = execFileSync(process.execPath, [worker, id], {
     env: process.env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -42,10 +69,11 @@ export async function warmOverhead(log: (line: string) => void): Promise<WarmRes
   const ids = VARIANTS.map((v) => v.id);
   const passes = Array.from({ length: plan.passes }, (_, i) => (i % 2 ? [...ids].reverse() : ids));
   const runsByVariant: Record<string, WorkerResult[]> = {};
+  const worker = await buildWorker();
   for (const [i, order] of passes.entries()) {
     for (const id of order) {
       log(`warm overhead: pass ${i + 1}/${passes.length}, ${id}`);
-      (runsByVariant[id] ??= []).push(runWorker(id));
+      (runsByVariant[id] ??= []).push(runWorker(worker, id));
     }
   }
   const cpuUs: WarmResults['cpuUs'] = {};

@@ -2,12 +2,22 @@
  * One variant's CPU measurements with replayed answers, in a process of its own (so no library
  * shares JIT state with another). For DynamORM also the time spent in DynamORM alone (request
  * building, and whole operations with the SDK cut out). Prints one JSON line. Run by
- * bench/warm-overhead/index.ts.
+ * bench/warm-overhead/index.ts, compiled by esbuild first (see there): each handler is a chunk of
+ * its own, loaded only by its variant's worker.
  */
 import type { Ops } from '../handlers/shared.js';
 import { Replayer } from '../lib/replay.js';
 import { readResult } from '../lib/stats.js';
 import { variant } from '../lib/variants.js';
+
+/** The handler modules, one dynamic import each, so a worker loads only its variant's library. */
+const HANDLERS: Record<string, () => Promise<{ createOps: (h?: Replayer) => Ops }>> = {
+  raw: () => import('../handlers/raw-sdk.js'),
+  dynamorm: () => import('../handlers/dynamorm.js'),
+  onetable: () => import('../handlers/onetable.js'),
+  electrodb: () => import('../handlers/electrodb.js'),
+  toolbox: () => import('../handlers/toolbox.js'),
+};
 import { calls, check, OPERATIONS, type Operation } from './operations.js';
 import { measure, type CpuResult } from './measure.js';
 import type { Recordings } from './record.js';
@@ -24,7 +34,9 @@ async function main(): Promise<void> {
   const v = variant(process.argv[2] ?? '');
   const recordings = readResult<Recordings>('recordings')?.[v.id];
   if (!recordings) throw new Error('no recordings: run the warm-overhead stage, which records first');
-  const mod = (await import(`../../${v.entry}`)) as { createOps: (h?: Replayer) => Ops };
+  const load = HANDLERS[v.id];
+  if (!load) throw new Error(`no handler module for ${v.id}`);
+  const mod = await load();
 
   // 1. CPU per operation, answers replayed from memory.
   const replayer = new Replayer();
