@@ -1,7 +1,7 @@
 /**
  * The core database: configuration, one lazily created client, the middleware chain, and typed
- * handles for models. Creating one does no I/O; the SDK client is built on first use. Batches,
- * transactions, collections and table management are standalone functions taking a Database (or the
+ * handles for models. Creating one does no I/O; the SDK client is built on first use. Scans,
+ * batches, transactions, collections and table management are standalone functions taking a Database (or the
  * methods of {@link DynamORM}), so a Lambda bundle carries only the ones it imports.
  */
 import {
@@ -62,9 +62,10 @@ function isSdkError(error: unknown): boolean {
 }
 
 /**
- * The core database: items, queries and scans through `db.model(M)`. Create one per process (module
- * scope) and reuse it across invocations. {@link DynamORM} adds batches, transactions, collections
- * and `tables` as methods; here they are the functions `batchGet(db, …)`, `transaction(db, …)`, ….
+ * The core database: items and queries through `db.model(M)`. Create one per process (module scope)
+ * and reuse it across invocations. {@link DynamORM} adds scans, batches, transactions, collections and
+ * `tables` as methods; here they are the functions `scan(db, M)`, `batchGet(db, …)`,
+ * `transaction(db, …)`, ….
  */
 export class Database {
   /** The resolved configuration. */
@@ -117,7 +118,7 @@ export class Database {
     return handle;
   }
 
-  /** @internal Builds the handle `model()` caches; DynamORM's handles add the batch methods. */
+  /** @internal Builds the handle `model()` caches; DynamORM's handles add batches and scans. */
   protected handleFor<M extends AnyModel>(model: M): ModelClient<M> {
     return new ModelClient(this, model);
   }

@@ -1,13 +1,13 @@
 /**
  * DynamORM: the core {@link Database} with every feature as a method (`db.transaction`,
- * `db.batchGet`, `db.collection`, `db.tables`, model handles that batch). Convenient for services and
+ * `db.batchGet`, `db.collection`, `db.tables`, model handles that batch and scan). Convenient for services and
  * scripts; a Lambda bundle that wants to stay small uses `Database` and the standalone functions.
  */
 import { resolveConfig, type DynamORMConfig, type ResolvedConfig } from './config.js';
 import { Database } from './database.js';
 import type { AnyModel } from './model/model.js';
 import { batchGet, batchWrite, type BatchGetRequest, type BatchGetResult, type BatchWriteRequest } from './ops/batch.js';
-import { BatchModelClient } from './ops/batch-model-client.js';
+import { FullModelClient } from './ops/full-model-client.js';
 import { Collection } from './ops/collection.js';
 import { TableManager } from './ops/table.js';
 import {
@@ -38,13 +38,13 @@ export class DynamORM extends Database {
     return new DynamORM(resolveConfig(config));
   }
 
-  /** The typed handle for a model, batch methods included: `db.model(Payment).create(...)`. Handles are cached. */
-  override model<M extends AnyModel>(model: M): BatchModelClient<M> {
-    return super.model(model) as BatchModelClient<M>;
+  /** The typed handle for a model, batches and scans included: `db.model(Payment).create(...)`. Handles are cached. */
+  override model<M extends AnyModel>(model: M): FullModelClient<M> {
+    return super.model(model) as FullModelClient<M>;
   }
 
-  protected override handleFor<M extends AnyModel>(model: M): BatchModelClient<M> {
-    return new BatchModelClient(this, model);
+  protected override handleFor<M extends AnyModel>(model: M): FullModelClient<M> {
+    return new FullModelClient(this, model);
   }
 
   /**

@@ -4,9 +4,10 @@
  * ```ts
  * import { DynamORM, model, attr, type Item } from 'dynamorm';
  * ```
- * `DynamORM` has every feature as a method. `Database` is the core (items, queries, scans); with it,
- * batches, transactions, collections and tables are the functions `batchGet(db, …)`,
- * `transaction(db, …)`, `collection(db, …)` and `tables(db)`, so a bundle carries only what it uses.
+ * `DynamORM` has every feature as a method. `Database` is the core (items and queries); with it,
+ * scans, batches, transactions, collections and tables are the functions `scan(db, M)`,
+ * `batchGet(db, …)`, `transaction(db, …)`, `collection(db, …)` and `tables(db)`, so a bundle carries
+ * only what it uses.
  * @packageDocumentation
  */
 export { DynamORM } from './db.js';
@@ -24,10 +25,11 @@ export type { UpdateActionKind } from './expr/update-actions.js';
 export { Condition } from './expr/condition.js';
 export type { CompareOp, ConditionBuilder, ConditionInput, ConditionOp, OperandOf } from './expr/condition.js';
 export { ModelClient } from './ops/model-client.js';
-export { BatchModelClient } from './ops/batch-model-client.js';
+export { FullModelClient } from './ops/full-model-client.js';
 export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Projected, PutOptions, UpdateOptions } from './ops/model-client.js';
-export { QueryBuilder, ScanBuilder } from './ops/query.js';
-export type { Page } from './ops/query.js';
+export { QueryBuilder } from './ops/query.js';
+export { scan, ScanBuilder } from './ops/scan.js';
+export type { Page } from './ops/read-builder.js';
 export { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './ops/batch.js';
 export type { BatchGetRequest, BatchGetResult, BatchWriteRequest, UnprocessedKey, UnprocessedWrite } from './ops/batch.js';
 export { transaction, transactGet, TransactionWriter, txGet, MAX_TRANSACTION_ACTIONS } from './ops/transaction.js';

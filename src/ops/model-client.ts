@@ -12,7 +12,7 @@ import { decodeItem, decodeStoredForError, encodeKey, type AttributeMap } from '
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import type { ConditionOp, OperandOf } from '../expr/condition.js';
-import { QueryBuilder, ScanBuilder } from './query.js';
+import { QueryBuilder } from './query.js';
 import { planCreate, planDelete, planPut, planUpdate, type WritePlan } from './write-plans.js';
 
 /** Top-level field names of a model's item. */
@@ -73,8 +73,9 @@ export interface DeleteOptions<M extends AnyModel> {
 }
 
 /**
- * Typed operations on the items of one model: writes, reads, queries and scans. Get one with
- * `db.model(Model)`; a {@link DynamORM} database's handles also batch ({@link BatchModelClient}).
+ * Typed operations on the items of one model: writes, reads and queries. Get one with
+ * `db.model(Model)`. A {@link DynamORM} database's handles also batch and scan ({@link FullModelClient});
+ * with the core Database those are the functions `batchGet(db, …)`, `scan(db, Model)`, ….
  */
 export class ModelClient<M extends AnyModel> {
   private readonly meta: CompiledModel;
@@ -104,11 +105,6 @@ export class ModelClient<M extends AnyModel> {
   /** A query with no condition yet (add `where()` calls; name an index with `.index()`). */
   query(): QueryBuilder<M> {
     return QueryBuilder.start(this.db, this.model);
-  }
-
-  /** Scans the whole table (or an index): reads, and pays for, every item. */
-  scan(): ScanBuilder<M> {
-    return ScanBuilder.start(this.db, this.model);
   }
 
   /**

@@ -218,7 +218,7 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
   }
   if (conditions.length === 0) {
     throw new NoUsableIndexError(
-      `${context}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use .scan().`,
+      `${context}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use a scan (.scan() on a DynamORM handle, or scan(db, model)).`,
     );
   }
   let best: { c: Candidate; a: Attempt } | undefined;
@@ -234,7 +234,7 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     throw new NoUsableIndexError(
       `${context}: no ${forcedAlias ? `key of index ${forcedAlias}` : 'table key or index'} serves where(${asked}). ` +
         `Keys and indexes: ${all.map(describeCandidate).join('; ')}. Move non-key conditions to .filter(), ` +
-        `add an index, or read the whole table with .scan() and a filter.`,
+        `add an index, or read the whole table with a scan and a filter (.scan() on a DynamORM handle, or scan(db, model)).`,
     );
   }
   const { c, a } = best;

@@ -13,8 +13,9 @@ import {
   getKeys,
   model,
   ModelClient,
-  BatchModelClient,
+  FullModelClient,
   putItems,
+  scan,
   tables,
   transactGet,
   transaction,
@@ -60,7 +61,8 @@ describe('the core Database', () => {
     expect(db).toBeInstanceOf(Database);
     expect(db).not.toBeInstanceOf(DynamORM);
     expect(db.model(Account)).toBeInstanceOf(ModelClient);
-    expect(db.model(Account)).not.toBeInstanceOf(BatchModelClient);
+    expect(db.model(Account)).not.toBeInstanceOf(FullModelClient);
+    expect('scan' in db.model(Account)).toBe(false);
     expect('transaction' in db).toBe(false);
   });
 
@@ -93,6 +95,13 @@ describe('the core Database', () => {
     const groups = await collection(db, [Account, Entry]).grouped({ accountId: 'a2' });
     expect(groups.Account).toHaveLength(1);
     expect(groups.Entry).toHaveLength(30);
+  });
+
+  test('scan(db, Model) reads every item of the model, and only of that model', async () => {
+    await db.model(Account).create({ accountId: 'a3', balance: 1 });
+    const entries = await scan(db, Entry).filter('accountId', '=', 'a2').all();
+    expect(entries).toHaveLength(30);
+    expect(await scan(db, Account).parallel(2).count()).toBeGreaterThanOrEqual(3);
   });
 
   test('tables(db) compares models with the table it created', async () => {

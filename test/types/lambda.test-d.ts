@@ -1,5 +1,5 @@
 import { expectTypeOf, test } from 'vitest';
-import { attr, DynamORM, model, type BatchModelClient, type Database, type Item, type ModelClient } from '../../src/index.js';
+import { attr, DynamORM, model, type FullModelClient, type Database, type Item, type ModelClient } from '../../src/index.js';
 import { DeadlineExceededError, invokeLocally, lambdaDatabase, withDynamORM, type LambdaContext } from '../../src/lambda/index.js';
 
 const Payment = model('Payment', { table: 'p', attributes: { id: attr.string().partitionKey(), amount: attr.cents() } });
@@ -12,7 +12,7 @@ test('lambdaDatabase returns a getter of one Database, or of one DynamORM when a
   void db().transaction;
   const full = lambdaDatabase(() => ({ tablePrefix: 'x-' }), DynamORM);
   expectTypeOf(full).toEqualTypeOf<() => DynamORM>();
-  expectTypeOf(full().model(Payment)).toEqualTypeOf<BatchModelClient<typeof Payment>>();
+  expectTypeOf(full().model(Payment)).toEqualTypeOf<FullModelClient<typeof Payment>>();
 });
 
 test('withDynamORM keeps the handler type; invokeLocally returns its result', async () => {

@@ -8,7 +8,7 @@ import {
   getKeys,
   transactGet,
   transaction,
-  type BatchModelClient,
+  type FullModelClient,
   type ModelClient,
   model,
   txGet,
@@ -157,7 +157,7 @@ describe('the core Database and the standalone functions', () => {
 
   test('a DynamORM is a Database; only its model handles batch', () => {
     expectTypeOf(db).toMatchTypeOf<Database>();
-    expectTypeOf(db.model(Payment)).toEqualTypeOf<BatchModelClient<typeof Payment>>();
+    expectTypeOf(db.model(Payment)).toEqualTypeOf<FullModelClient<typeof Payment>>();
     expectTypeOf(core.model(Payment)).toEqualTypeOf<ModelClient<typeof Payment>>();
     // @ts-expect-error the core handle has no batch methods: use batchGet(db, [getKeys(...)])
     void core.model(Payment).batchGet;

@@ -1,14 +1,21 @@
 /**
- * The model handle of a {@link DynamORM} database: the item operations plus batches of one model.
- * Kept apart from ModelClient so a bundle that never batches does not carry the batch code.
+ * The model handle of a {@link DynamORM} database: the item operations and queries plus batches and
+ * scans of one model. Kept apart from ModelClient so a bundle that never batches or scans does not
+ * carry their code.
  */
 import type { AnyModel } from '../model/model.js';
 import type { CreateInput, Item, KeyInput } from '../model/types.js';
 import { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './batch.js';
 import { ModelClient, type KeyOrItem } from './model-client.js';
+import { ScanBuilder } from './scan.js';
 
-/** Typed operations on one model's items, batches included. Get one with `db.model(Model)` on a DynamORM. */
-export class BatchModelClient<M extends AnyModel> extends ModelClient<M> {
+/** Typed operations on one model's items, batches and scans included. Get one with `db.model(Model)` on a DynamORM. */
+export class FullModelClient<M extends AnyModel> extends ModelClient<M> {
+  /** Scans the whole table (or an index): reads, and pays for, every item. */
+  scan(): ScanBuilder<M> {
+    return ScanBuilder.start(this.db, this.model);
+  }
+
   /** Reads many items of this model (see `batchGet`). */
   async batchGet(keys: readonly KeyOrItem<M>[], options: { consistent?: boolean } = {}): Promise<{ items: Item<M>[]; missing: KeyInput<M>[] }> {
     const result = await batchGet(this.db, [getKeys(this.model, keys, options)] as const);
