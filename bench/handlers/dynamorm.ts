@@ -2,7 +2,8 @@
  * The handler with DynamORM, imported from src/ (the code `npm run build` compiles) so the benchmarks
  * need no build step and measure the working tree.
  */
-import { attr, Database, model } from '../../src/index.js';
+import { Database, model } from '../../src/index.js';
+import * as attr from '../../src/attr.js';
 import { clientConfig, runFlow, TABLE, type Order, type OrderKey, type Ops, type RequestHandler } from './shared.js';
 
 export const OrderModel = model('Order', {

@@ -13,6 +13,9 @@ import { canonicalDecimal, jsNumberToText, numberProblem, textToBigInt } from '.
 export type Issues = ValidationIssue[];
 type Path = readonly (string | number)[];
 
+/** Builds the codec of one attribute kind from its spec (`isKey`: the attribute is a table or index key). */
+export type CodecFactory = (spec: AttrSpec, isKey: boolean) => Codec;
+
 /** A compiled codec for one attribute. */
 export interface Codec {
   /** Validates and encodes; returns `undefined` when the value is to be left out (absent, empty set). */
@@ -224,7 +227,7 @@ function attrToJson(value: AttributeValue): unknown {
 /** Compiles the codec of one attribute (and, recursively, of nested ones). */
 export function compileCodec(attribute: AnyAttr, isKey = false): Codec {
   const spec = attribute.spec;
-  const base = baseCodec(spec, isKey);
+  const base = spec.codec(spec, isKey);
   if (spec.validators.length === 0) return base;
   return {
     ...base,
@@ -243,162 +246,182 @@ export function compileCodec(attribute: AnyAttr, isKey = false): Codec {
   };
 }
 
-function baseCodec(spec: AttrSpec, isKey: boolean): Codec {
-  switch (spec.kind) {
-    case 'string':
-      return {
-        encode(value, path, issues) {
-          if (typeof value !== 'string') return issue(issues, path, 'type', `expected a string, got ${describe(value)}`);
-          if (isKey && value === '') return issue(issues, path, 'required', 'key values cannot be empty');
-          return { S: value };
-        },
-        decode: (v, path) => need(v.S, 'S', path),
-      };
-    case 'number':
-    case 'integer':
-    case 'cents': {
-      const kind = spec.kind;
-      return {
-        encode(value, path, issues) {
-          const text = numberText(value, path, issues, kind);
-          return text === undefined ? undefined : { N: text };
-        },
-        decode: (v, path) => decodeSafeNumber(v, path, kind !== 'number'),
-      };
-    }
-    case 'bigint':
-      return {
-        encode(value, path, issues) {
-          if (typeof value !== 'bigint') return issue(issues, path, 'type', `expected a bigint, got ${describe(value)}`);
-          const text = value.toString();
-          const problem = numberProblem(text);
-          return problem ? issue(issues, path, 'number-range', problem) : { N: text };
-        },
-        decode: (v, path) => textToBigInt(need(v.N, 'N', path)),
-      };
-    case 'decimal':
-      return {
-        encode(value, path, issues) {
-          if (typeof value !== 'string') return issue(issues, path, 'type', `expected a decimal string, got ${describe(value)}`);
-          const problem = numberProblem(value);
-          return problem ? issue(issues, path, 'number-range', problem) : { N: canonicalDecimal(value) };
-        },
-        decode: (v, path) => canonicalDecimal(need(v.N, 'N', path)),
-      };
-    case 'boolean':
-      return {
-        encode: (value, path, issues) =>
-          typeof value === 'boolean' ? { BOOL: value } : issue(issues, path, 'type', `expected a boolean, got ${describe(value)}`),
-        decode: (v, path) => need(v.BOOL, 'BOOL', path),
-      };
-    case 'date':
-      return {
-        encode(value, path, issues) {
-          const date = toDate(value, path, issues, spec);
-          return date && encodeDate(date, spec);
-        },
-        decode: (v, path) => decodeDate(v, path, spec),
-      };
-    case 'enum': {
-      const allowed = new Set(spec.values);
-      return {
-        encode(value, path, issues) {
-          if (typeof value !== 'string' || !allowed.has(value)) {
-            return issue(issues, path, 'enum', `expected one of ${[...allowed].map((v) => JSON.stringify(v)).join(', ')}`);
-          }
-          return { S: value };
-        },
-        decode(v, path) {
-          const s = need(v.S, 'S', path);
-          if (!allowed.has(s)) throw new StoredValueError(path, `stored value ${JSON.stringify(s)} is not one of the enum values`);
-          return s;
-        },
-      };
-    }
-    case 'object':
-      return objectCodec(spec);
-    case 'list': {
-      const element = compileCodec(spec.element as AnyAttr);
-      const encodeElement = (value: unknown, path: Path, issues: Issues): AttributeValue | undefined =>
-        value === undefined ? issue(issues, path, 'required', 'list elements cannot be undefined') : element.encode(value, path, issues);
-      return {
-        encode(value, path, issues) {
-          if (!Array.isArray(value)) return issue(issues, path, 'type', `expected an array, got ${describe(value)}`);
-          const out: AttributeValue[] = [];
-          value.forEach((v, i) => {
-            const encoded = encodeElement(v, [...path, i], issues);
-            if (encoded) out.push(encoded);
-          });
-          return { L: out };
-        },
-        decode: (v, path) => need(v.L, 'L', path).map((x, i) => element.decode(x, [...path, i])),
-        member: encodeElement,
-      };
-    }
-    case 'record': {
-      const element = compileCodec(spec.element as AnyAttr);
-      return {
-        encode(value, path, issues) {
-          if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
-          const out: Record<string, AttributeValue> = {};
-          for (const [k, v] of Object.entries(value)) {
-            if (v === undefined) continue;
-            if (k === '') {
-              issue(issues, [...path, k], 'map-key', 'map keys cannot be empty');
-              continue;
-            }
-            const encoded = element.encode(v, [...path, k], issues);
-            if (encoded) setOwn(out, k, encoded);
-          }
-          return { M: out };
-        },
-        decode(v, path) {
-          const out: Record<string, unknown> = {};
-          for (const [k, x] of Object.entries(need(v.M, 'M', path))) setOwn(out, k, element.decode(x, [...path, k]));
-          return out;
-        },
-      };
-    }
-    case 'stringSet':
-    case 'numberSet':
-    case 'binarySet':
-      return setCodec(spec.kind);
-    case 'binary':
-      return {
-        encode(value, path, issues) {
-          if (!(value instanceof Uint8Array)) return issue(issues, path, 'type', `expected a Uint8Array, got ${describe(value)}`);
-          if (isKey && value.byteLength === 0) return issue(issues, path, 'required', 'key values cannot be empty');
-          return { B: value };
-        },
-        decode: (v, path) => need(v.B, 'B', path),
-      };
-    case 'json':
-      return {
-        encode(value, path, issues) {
-          const before = issues.length;
-          checkJson(value, path, issues, 0);
-          if (issues.length > before) return undefined;
-          return jsonToAttr(value);
-        },
-        decode: (v) => attrToJson(v),
-      };
-    case 'custom': {
-      const inner = compileCodec(spec.element as AnyAttr, isKey);
-      const converter = spec.converter as NonNullable<AttrSpec['converter']>;
-      return {
-        encode(value, path, issues, applyRules) {
-          let stored: unknown;
-          try {
-            stored = converter.encode(value);
-          } catch (error) {
-            return issue(issues, path, 'convert', `could not convert: ${(error as Error).message}`);
-          }
-          return inner.encode(stored, path, issues, applyRules);
-        },
-        decode: (v, path) => converter.decode(inner.decode(v, path)),
-      };
-    }
-  }
+// One factory per kind, each referenced only by its `attr.*` builder: a bundle that never uses, say,
+// `attr.json()` through `import * as attr from 'dynamorm/attr'` does not carry the JSON codec.
+
+/** `attr.string()` and key templates. */
+export function stringCodec(_spec: AttrSpec, isKey: boolean): Codec {
+  return {
+    encode(value, path, issues) {
+      if (typeof value !== 'string') return issue(issues, path, 'type', `expected a string, got ${describe(value)}`);
+      if (isKey && value === '') return issue(issues, path, 'required', 'key values cannot be empty');
+      return { S: value };
+    },
+    decode: (v, path) => need(v.S, 'S', path),
+  };
+}
+
+/** `attr.number()`, `attr.integer()`, `attr.cents()` and `attr.version()`. */
+export function numberCodec(spec: AttrSpec): Codec {
+  const kind = spec.kind as 'number' | 'integer' | 'cents';
+  return {
+    encode(value, path, issues) {
+      const text = numberText(value, path, issues, kind);
+      return text === undefined ? undefined : { N: text };
+    },
+    decode: (v, path) => decodeSafeNumber(v, path, kind !== 'number'),
+  };
+}
+
+/** `attr.bigint()`: exact, up to DynamoDB's 38 digits. */
+export function bigintCodec(): Codec {
+  return {
+    encode(value, path, issues) {
+      if (typeof value !== 'bigint') return issue(issues, path, 'type', `expected a bigint, got ${describe(value)}`);
+      const text = value.toString();
+      const problem = numberProblem(text);
+      return problem ? issue(issues, path, 'number-range', problem) : { N: text };
+    },
+    decode: (v, path) => textToBigInt(need(v.N, 'N', path)),
+  };
+}
+
+/** `attr.decimal()`: decimal strings, exact to 38 significant digits. */
+export function decimalCodec(): Codec {
+  return {
+    encode(value, path, issues) {
+      if (typeof value !== 'string') return issue(issues, path, 'type', `expected a decimal string, got ${describe(value)}`);
+      const problem = numberProblem(value);
+      return problem ? issue(issues, path, 'number-range', problem) : { N: canonicalDecimal(value) };
+    },
+    decode: (v, path) => canonicalDecimal(need(v.N, 'N', path)),
+  };
+}
+
+/** `attr.boolean()`. */
+export function booleanCodec(): Codec {
+  return {
+    encode: (value, path, issues) => (typeof value === 'boolean' ? { BOOL: value } : issue(issues, path, 'type', `expected a boolean, got ${describe(value)}`)),
+    decode: (v, path) => need(v.BOOL, 'BOOL', path),
+  };
+}
+
+/** `attr.date()`, `attr.createdAt()`, `attr.updatedAt()` and `attr.ttl()`. */
+export function dateCodec(spec: AttrSpec): Codec {
+  return {
+    encode(value, path, issues) {
+      const date = toDate(value, path, issues, spec);
+      return date && encodeDate(date, spec);
+    },
+    decode: (v, path) => decodeDate(v, path, spec),
+  };
+}
+
+/** `attr.enum([...])`. */
+export function enumCodec(spec: AttrSpec): Codec {
+  const allowed = new Set(spec.values);
+  return {
+    encode(value, path, issues) {
+      if (typeof value !== 'string' || !allowed.has(value)) {
+        return issue(issues, path, 'enum', `expected one of ${[...allowed].map((v) => JSON.stringify(v)).join(', ')}`);
+      }
+      return { S: value };
+    },
+    decode(v, path) {
+      const s = need(v.S, 'S', path);
+      if (!allowed.has(s)) throw new StoredValueError(path, `stored value ${JSON.stringify(s)} is not one of the enum values`);
+      return s;
+    },
+  };
+}
+
+/** `attr.list(element)`. */
+export function listCodec(spec: AttrSpec): Codec {
+  const element = compileCodec(spec.element as AnyAttr);
+  const encodeElement = (value: unknown, path: Path, issues: Issues): AttributeValue | undefined =>
+    value === undefined ? issue(issues, path, 'required', 'list elements cannot be undefined') : element.encode(value, path, issues);
+  return {
+    encode(value, path, issues) {
+      if (!Array.isArray(value)) return issue(issues, path, 'type', `expected an array, got ${describe(value)}`);
+      const out: AttributeValue[] = [];
+      value.forEach((v, i) => {
+        const encoded = encodeElement(v, [...path, i], issues);
+        if (encoded) out.push(encoded);
+      });
+      return { L: out };
+    },
+    decode: (v, path) => need(v.L, 'L', path).map((x, i) => element.decode(x, [...path, i])),
+    member: encodeElement,
+  };
+}
+
+/** `attr.record(element)`: string keys to values of one definition. */
+export function recordCodec(spec: AttrSpec): Codec {
+  const element = compileCodec(spec.element as AnyAttr);
+  return {
+    encode(value, path, issues) {
+      if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
+      const out: Record<string, AttributeValue> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (v === undefined) continue;
+        if (k === '') {
+          issue(issues, [...path, k], 'map-key', 'map keys cannot be empty');
+          continue;
+        }
+        const encoded = element.encode(v, [...path, k], issues);
+        if (encoded) setOwn(out, k, encoded);
+      }
+      return { M: out };
+    },
+    decode(v, path) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(need(v.M, 'M', path))) setOwn(out, k, element.decode(x, [...path, k]));
+      return out;
+    },
+  };
+}
+
+/** `attr.binary()`. */
+export function binaryCodec(_spec: AttrSpec, isKey: boolean): Codec {
+  return {
+    encode(value, path, issues) {
+      if (!(value instanceof Uint8Array)) return issue(issues, path, 'type', `expected a Uint8Array, got ${describe(value)}`);
+      if (isKey && value.byteLength === 0) return issue(issues, path, 'required', 'key values cannot be empty');
+      return { B: value };
+    },
+    decode: (v, path) => need(v.B, 'B', path),
+  };
+}
+
+/** `attr.json()`: any JSON value as a native document, numbers exact. */
+export function jsonCodec(): Codec {
+  return {
+    encode(value, path, issues) {
+      const before = issues.length;
+      checkJson(value, path, issues, 0);
+      if (issues.length > before) return undefined;
+      return jsonToAttr(value);
+    },
+    decode: (v) => attrToJson(v),
+  };
+}
+
+/** `attr.custom(base, converter)`: the converter around the base attribute's codec. */
+export function customCodec(spec: AttrSpec, isKey: boolean): Codec {
+  const inner = compileCodec(spec.element as AnyAttr, isKey);
+  const converter = spec.converter as NonNullable<AttrSpec['converter']>;
+  return {
+    encode(value, path, issues, applyRules) {
+      let stored: unknown;
+      try {
+        stored = converter.encode(value);
+      } catch (error) {
+        return issue(issues, path, 'convert', `could not convert: ${(error as Error).message}`);
+      }
+      return inner.encode(stored, path, issues, applyRules);
+    },
+    decode: (v, path) => converter.decode(inner.decode(v, path)),
+  };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -407,7 +430,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function setCodec(kind: 'stringSet' | 'numberSet' | 'binarySet'): Codec {
+/** `attr.stringSet()`, `attr.numberSet()` and `attr.binarySet()`. */
+export function setCodec(spec: AttrSpec): Codec {
+  const kind = spec.kind as 'stringSet' | 'numberSet' | 'binarySet';
   const element = (value: unknown, path: Path, issues: Issues): string | Uint8Array | undefined => {
     if (kind === 'stringSet') return typeof value === 'string' ? value : issue(issues, path, 'type', `expected a string, got ${describe(value)}`);
     if (kind === 'binarySet') return value instanceof Uint8Array ? value : issue(issues, path, 'type', `expected binary data, got ${describe(value)}`);
@@ -449,7 +474,8 @@ function setCodec(kind: 'stringSet' | 'numberSet' | 'binarySet'): Codec {
   };
 }
 
-function objectCodec(spec: AttrSpec): Codec {
+/** `attr.object(shape)`: a nested schema stored as a map. */
+export function objectCodec(spec: AttrSpec): Codec {
   const fields = Object.entries(spec.shape ?? {}).map(([name, a]) => {
     const stored = a.spec.storedName ?? name;
     if (name === '__proto__' || stored === '__proto__') throw new ModelDefinitionError(`object field ${name}: the name __proto__ is not allowed`);

@@ -3,6 +3,23 @@
  * value that carries its runtime spec and, as type parameters, everything the compiler needs to infer
  * item, input, key and patch types. Nothing here talks to DynamoDB.
  */
+import {
+  bigintCodec,
+  binaryCodec,
+  booleanCodec,
+  customCodec,
+  dateCodec,
+  decimalCodec,
+  enumCodec,
+  jsonCodec,
+  listCodec,
+  numberCodec,
+  objectCodec,
+  recordCodec,
+  setCodec,
+  stringCodec,
+  type CodecFactory,
+} from '../marshal/codec.js';
 
 /** What kind of value an attribute holds; decides validation and how it is stored. */
 export type AttrKind =
@@ -51,6 +68,8 @@ export interface Converter<T, S> {
 /** The runtime description of an attribute. Read by the compiler in `model()`; not part of the typed API. */
 export interface AttrSpec {
   readonly kind: AttrKind;
+  /** Builds the attribute's codec; each builder names its own, so unused kinds can be left out of a bundle. */
+  readonly codec: CodecFactory;
   readonly optional: boolean;
   readonly defaultValue?: unknown;
   readonly hasDefault: boolean;
@@ -133,8 +152,8 @@ export type AnyAttr = Attr<any, any, boolean, boolean, KeyKind, GeneratedKind, s
 /** A schema: field name to attribute definition. */
 export type Shape = Record<string, AnyAttr>;
 
-function make<Out, In = Out>(kind: AttrKind, extra: Partial<AttrSpec> = {}): Attr<Out, In> {
-  return new Attr<Out, In>({ kind, optional: false, hasDefault: false, validators: [], key: 'none', generated: 'none', ttl: false, ...extra });
+function make<Out, In = Out>(kind: AttrKind, codec: CodecFactory, extra: Partial<AttrSpec> = {}): Attr<Out, In> {
+  return new Attr<Out, In>({ kind, codec, optional: false, hasDefault: false, validators: [], key: 'none', generated: 'none', ttl: false, ...extra });
 }
 
 /** Output type of a nested shape (fields with `optional()` become optional properties). */
@@ -159,8 +178,69 @@ export type Flatten<T> = { [K in keyof T]: T[K] } & {};
 /** A JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** A string. Key strings must be non-empty. */
+export const string = () => make<string>('string', stringCodec);
+/** A finite number (NaN and Infinity are rejected). */
+export const number = () => make<number>('number', numberCodec);
+/** A safe integer (|n| <= 2^53 - 1). */
+export const integer = () => make<number>('integer', numberCodec);
+/** Money as integer minor units (1250 = 12.50). Floats, NaN, Infinity and unsafe integers are rejected. */
+export const cents = () => make<number>('cents', numberCodec);
+/** An integer of any size as `bigint`, up to the 38 digits DynamoDB keeps. */
+export const bigint = () => make<bigint>('bigint', bigintCodec);
+/** A decimal number kept as a string (`'12345678901234567890.123'`), exact to 38 significant digits. */
+export const decimal = () => make<string>('decimal', decimalCodec);
+/** A boolean. */
+export const boolean = () => make<boolean>('boolean', booleanCodec);
+/** A `Date`, stored as an ISO-8601 string (default), epoch seconds or epoch milliseconds. */
+export const date = (options: { storage?: DateStorage } = {}) => make<Date>('date', dateCodec, { dateStorage: options.storage ?? 'iso' });
+/** One of a fixed list of strings (`attr.enum([...])`). */
+export const enumOf = <const V extends readonly [string, ...string[]]>(values: V) => make<V[number]>('enum', enumCodec, { values });
+/** A nested object with its own schema, stored as a map. */
+export const object = <S extends Shape>(shape: S) => make<ShapeOutput<S>, ShapeInput<S>>('object', objectCodec, { shape });
+/** A list whose elements follow one attribute definition. */
+export const list = <A extends AnyAttr>(element: A) => make<A['_types']['out'][], A['_types']['in'][]>('list', listCodec, { element });
+/** A map from string keys to values of one attribute definition. */
+export const record = <A extends AnyAttr>(element: A) =>
+  make<Record<string, A['_types']['out']>, Record<string, A['_types']['in']>>('record', recordCodec, { element });
+/** A DynamoDB string set. An empty set is stored as no attribute and read back as an empty set. */
+export const stringSet = () => make<Set<string>, Set<string> | readonly string[]>('stringSet', setCodec);
+/** A DynamoDB number set. */
+export const numberSet = () => make<Set<number>, Set<number> | readonly number[]>('numberSet', setCodec);
+/** A DynamoDB binary set. */
+export const binarySet = () => make<Set<Uint8Array>, Set<Uint8Array> | readonly Uint8Array[]>('binarySet', setCodec);
+/** Binary data. */
+export const binary = () => make<Uint8Array>('binary', binaryCodec);
+/** Any JSON value, stored as a native DynamoDB document (maps and lists). */
+export const json = <T extends JsonValue = JsonValue>() => make<T>('json', jsonCodec);
 /**
- * The attribute builders.
+ * A field of your own type stored as a built-in one.
+ * `attr.custom(attr.string(), { encode: (m: Money) => m.toString(), decode: Money.parse })`
+ */
+export const custom = <T, A extends AnyAttr>(base: A, converter: Converter<T, A['_types']['out']>) =>
+  make<T>('custom', customCodec, { element: base, converter: converter as Converter<unknown, unknown> });
+/**
+ * A string key composed from other fields: `attr.template('TENANT#{tenantId}#TXN#{id}')`. Filled on
+ * every write, parsed back into its fields on read; callers never set it.
+ */
+export const template = <const T extends string>(template: T) =>
+  make<string>('string', stringCodec, { template, generated: 'template' }) as unknown as Attr<string, string, false, false, 'none', 'template', T>;
+/** Creation time from the configured clock, set once on create. */
+export const createdAt = (options: { storage?: DateStorage } = {}) =>
+  make<Date>('date', dateCodec, { dateStorage: options.storage ?? 'iso', generated: 'createdAt' }) as unknown as Attr<Date, Date, false, true, 'none', 'createdAt'>;
+/** Last write time from the configured clock, set on every write. */
+export const updatedAt = (options: { storage?: DateStorage } = {}) =>
+  make<Date>('date', dateCodec, { dateStorage: options.storage ?? 'iso', generated: 'updatedAt' }) as unknown as Attr<Date, Date, false, true, 'none', 'updatedAt'>;
+/** Optimistic-locking version: 1 on create, checked and bumped by every update and delete. */
+export const version = () => make<number>('integer', numberCodec, { generated: 'version' }) as unknown as Attr<number, number, false, true, 'none', 'version'>;
+/**
+ * DynamoDB time-to-live: accepts a `Date` or epoch seconds, stored as epoch seconds, read back as a
+ * `Date`. Epoch milliseconds are rejected (a common bug that makes items live for ever).
+ */
+export const ttl = () => make<Date, Date | number>('date', dateCodec, { dateStorage: 'epochSeconds', ttl: true });
+
+/**
+ * The attribute builders, as one object.
  *
  * ```ts
  * attributes: {
@@ -171,80 +251,31 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  *   version: attr.version(),
  * }
  * ```
+ * An object keeps every builder, and so every codec, in a bundle. `import * as attr from
+ * 'dynamorm/attr'` gives the same builders as a module, which bundlers trim to the ones used.
  */
 export const attr = {
-  /** A string. Key strings must be non-empty. */
-  string: () => make<string>('string'),
-  /** A finite number (NaN and Infinity are rejected). */
-  number: () => make<number>('number'),
-  /** A safe integer (|n| <= 2^53 - 1). */
-  integer: () => make<number>('integer'),
-  /** Money as integer minor units (1250 = 12.50). Floats, NaN, Infinity and unsafe integers are rejected. */
-  cents: () => make<number>('cents'),
-  /** An integer of any size as `bigint`, up to the 38 digits DynamoDB keeps. */
-  bigint: () => make<bigint>('bigint'),
-  /** A decimal number kept as a string (`'12345678901234567890.123'`), exact to 38 significant digits. */
-  decimal: () => make<string>('decimal'),
-  /** A boolean. */
-  boolean: () => make<boolean>('boolean'),
-  /** A `Date`, stored as an ISO-8601 string (default), epoch seconds or epoch milliseconds. */
-  date: (options: { storage?: DateStorage } = {}) => make<Date>('date', { dateStorage: options.storage ?? 'iso' }),
-  /** One of a fixed list of strings. */
-  enum: <const V extends readonly [string, ...string[]]>(values: V) => make<V[number]>('enum', { values }),
-  /** A nested object with its own schema, stored as a map. */
-  object: <S extends Shape>(shape: S) => make<ShapeOutput<S>, ShapeInput<S>>('object', { shape }),
-  /** A list whose elements follow one attribute definition. */
-  list: <A extends AnyAttr>(element: A) => make<A['_types']['out'][], A['_types']['in'][]>('list', { element }),
-  /** A map from string keys to values of one attribute definition. */
-  record: <A extends AnyAttr>(element: A) =>
-    make<Record<string, A['_types']['out']>, Record<string, A['_types']['in']>>('record', { element }),
-  /** A DynamoDB string set. An empty set is stored as no attribute and read back as an empty set. */
-  stringSet: () => make<Set<string>, Set<string> | readonly string[]>('stringSet'),
-  /** A DynamoDB number set. */
-  numberSet: () => make<Set<number>, Set<number> | readonly number[]>('numberSet'),
-  /** A DynamoDB binary set. */
-  binarySet: () => make<Set<Uint8Array>, Set<Uint8Array> | readonly Uint8Array[]>('binarySet'),
-  /** Binary data. */
-  binary: () => make<Uint8Array>('binary'),
-  /** Any JSON value, stored as a native DynamoDB document (maps and lists). */
-  json: <T extends JsonValue = JsonValue>() => make<T>('json'),
-  /**
-   * A field of your own type stored as a built-in one.
-   * `attr.custom(attr.string(), { encode: (m: Money) => m.toString(), decode: Money.parse })`
-   */
-  custom: <T, A extends AnyAttr>(base: A, converter: Converter<T, A['_types']['out']>) =>
-    make<T>('custom', { element: base, converter: converter as Converter<unknown, unknown> }),
-  /**
-   * A string key composed from other fields: `attr.template('TENANT#{tenantId}#TXN#{id}')`. Filled on
-   * every write, parsed back into its fields on read; callers never set it.
-   */
-  template: <const T extends string>(template: T) =>
-    make<string>('string', { template, generated: 'template' }) as unknown as Attr<string, string, false, false, 'none', 'template', T>,
-  /** Creation time from the configured clock, set once on create. */
-  createdAt: (options: { storage?: DateStorage } = {}) =>
-    make<Date>('date', { dateStorage: options.storage ?? 'iso', generated: 'createdAt' }) as unknown as Attr<
-      Date,
-      Date,
-      false,
-      true,
-      'none',
-      'createdAt'
-    >,
-  /** Last write time from the configured clock, set on every write. */
-  updatedAt: (options: { storage?: DateStorage } = {}) =>
-    make<Date>('date', { dateStorage: options.storage ?? 'iso', generated: 'updatedAt' }) as unknown as Attr<
-      Date,
-      Date,
-      false,
-      true,
-      'none',
-      'updatedAt'
-    >,
-  /** Optimistic-locking version: 1 on create, checked and bumped by every update and delete. */
-  version: () => make<number>('integer', { generated: 'version' }) as unknown as Attr<number, number, false, true, 'none', 'version'>,
-  /**
-   * DynamoDB time-to-live: accepts a `Date` or epoch seconds, stored as epoch seconds, read back as a
-   * `Date`. Epoch milliseconds are rejected (a common bug that makes items live for ever).
-   */
-  ttl: () => make<Date, Date | number>('date', { dateStorage: 'epochSeconds', ttl: true }),
+  string,
+  number,
+  integer,
+  cents,
+  bigint,
+  decimal,
+  boolean,
+  date,
+  enum: enumOf,
+  object,
+  list,
+  record,
+  stringSet,
+  numberSet,
+  binarySet,
+  binary,
+  json,
+  custom,
+  template,
+  createdAt,
+  updatedAt,
+  version,
+  ttl,
 };

@@ -12,6 +12,11 @@ for (const mod of [esm, cjs]) {
   assert.equal(M.compiled.partitionKey.name, 'id');
 }
 assert.equal(typeof (await import('dynamorm/testing')).startLocalDynamoDB, 'function');
+// dynamorm/attr: the same builders as the attr object, through both formats.
+for (const [attrModule, mod] of [[await import('dynamorm/attr'), esm], [require('dynamorm/attr'), cjs]]) {
+  assert.deepEqual(Object.keys(attrModule).filter((k) => k !== 'default').sort(), Object.keys(mod.attr).sort());
+  for (const name of Object.keys(mod.attr)) assert.equal(attrModule[name], mod.attr[name]);
+}
 assert.equal(typeof (await import('dynamorm/lambda')).withDynamORM, 'function');
 assert.equal(typeof require('dynamorm/lambda').withDynamORM, 'function');
 assert.equal(typeof require('dynamorm/testing').startLocalDynamoDB, 'function');
@@ -19,4 +24,4 @@ assert.equal(typeof require('dynamorm/testing').startLocalDynamoDB, 'function');
 assert.equal(require('dynamorm/lambda').DeadlineExceededError, cjs.DeadlineExceededError);
 assert.equal((await import('dynamorm/lambda')).DeadlineExceededError, esm.DeadlineExceededError);
 await cjs.withDeadline(Date.now() + 1000, async () => assert.ok(require('dynamorm/lambda').currentDeadline()));
-console.log('package: import and require both load dynamorm, dynamorm/lambda and dynamorm/testing');
+console.log('package: import and require both load dynamorm, dynamorm/attr, dynamorm/lambda and dynamorm/testing');

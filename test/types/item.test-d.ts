@@ -14,6 +14,7 @@ import {
   type KeyInput,
   type UpdatePatch,
 } from '../../src/index.js';
+import * as attrModule from '../../src/attr.js';
 
 class Money {
   constructor(readonly text: string) {}
@@ -197,5 +198,23 @@ describe('the model client rejects what the model does not allow', () => {
     void txns.update(key, { amount: 1 }, { condition: (c) => c.where('amount', '>', 'five') });
     // @ts-expect-error not an enum value
     void everything.update({ id: 'a' }, { n: 1 }, { condition: (c) => c.where('status', '=', 'lost') });
+  });
+});
+
+describe('dynamorm/attr', () => {
+  test('the module has the same builders, with the same types, as the attr object', () => {
+    expectTypeOf<keyof typeof attrModule>().toEqualTypeOf<keyof typeof attr>();
+    expectTypeOf(attrModule.enum).toEqualTypeOf(attr.enum);
+    expectTypeOf(attrModule.template).toEqualTypeOf(attr.template);
+    const WithModule = model('M', {
+      table: 't',
+      attributes: { pk: attrModule.template('A#{id}').partitionKey(), id: attrModule.string(), status: attrModule.enum(['a', 'b']), n: attrModule.cents().optional() },
+    });
+    const WithObject = model('M', {
+      table: 't',
+      attributes: { pk: attr.template('A#{id}').partitionKey(), id: attr.string(), status: attr.enum(['a', 'b']), n: attr.cents().optional() },
+    });
+    expectTypeOf<Item<typeof WithModule>>().toEqualTypeOf<Item<typeof WithObject>>();
+    expectTypeOf<KeyInput<typeof WithModule>>().toEqualTypeOf<{ id: string }>();
   });
 });

@@ -462,3 +462,11 @@ describe('validate()', () => {
     expect(enc(a, 'ABCD').issues.map((i) => i.rule)).toEqual(['short', 'lower']);
   });
 });
+
+describe('dynamorm/attr', () => {
+  test('exports exactly the builders of the attr object (the same functions)', async () => {
+    const mod: Record<string, unknown> = await import('../../src/attr.js');
+    expect(Object.keys(mod).sort()).toEqual(Object.keys(attr).sort());
+    for (const [name, builder] of Object.entries(attr)) expect(mod[name]).toBe(builder);
+  });
+});
