@@ -2,9 +2,12 @@
  * A Lambda handler that exports a merchant's payments in as many invocations as it takes: each
  * invocation streams until just before its deadline, then hands back a cursor that the next one
  * resumes from (as an SQS re-queue would). Invoked locally with a simulated Lambda context.
+ * Written as a small Lambda bundle is: the core Database, the functions it needs (`batchWrite`,
+ * `tables`) and the attribute builders as a module.
  */
 import { pathToFileURL } from 'node:url';
-import { attr, DynamORM, model, putItems } from '../../src/index.js';
+import * as attr from '../../src/attr.js';
+import { batchWrite, Database, model, putItems, tables } from '../../src/index.js';
 import { DeadlineExceededError, invokeLocally, withDynamORM, type LambdaContext } from '../../src/lambda/index.js';
 
 export const Payment = model('Payment', {
@@ -17,7 +20,7 @@ export const Payment = model('Payment', {
 });
 
 /** The handler: export payments until done or out of time. */
-export function exportHandler(db: DynamORM): (event: { merchantId: string; cursor?: string }, context: LambdaContext) => Promise<{ exported: string[]; cursor?: string }> {
+export function exportHandler(db: Database): (event: { merchantId: string; cursor?: string }, context: LambdaContext) => Promise<{ exported: string[]; cursor?: string }> {
   return withDynamORM(async (event) => {
     const exported: string[] = [];
     let query = db.model(Payment).where('merchantId', '=', event.merchantId).pageSize(100);
@@ -33,11 +36,11 @@ export function exportHandler(db: DynamORM): (event: { merchantId: string; curso
 }
 
 /** Seeds a merchant, then invokes the handler with 300 ms each time until the export is complete. */
-export async function main(db: DynamORM, log: (line: string) => void = console.log) {
-  await db.tables.create(Payment, { ifNotExists: true });
+export async function main(db: Database, log: (line: string) => void = console.log) {
+  await tables(db).create(Payment, { ifNotExists: true });
   const merchantId = `m_${Date.now().toString(36)}`;
   const payments = Array.from({ length: 5000 }, (_, i) => ({ merchantId, paymentId: `p${String(i).padStart(5, '0')}`, amount: 100 + i }));
-  await db.batchWrite([putItems(Payment, payments)]);
+  await batchWrite(db, [putItems(Payment, payments)]);
   log(`seeded ${payments.length} payments for ${merchantId}`);
 
   const handler = exportHandler(db);
@@ -58,7 +61,7 @@ export async function main(db: DynamORM, log: (line: string) => void = console.l
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const db = DynamORM.create({ cursorSecret: process.env.DYNAMORM_CURSOR_SECRET ?? 'example-only-secret-change-me-0123456789' });
+  const db = Database.create({ cursorSecret: process.env.DYNAMORM_CURSOR_SECRET ?? 'example-only-secret-change-me-0123456789' });
   try {
     await main(db);
   } finally {
