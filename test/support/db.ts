@@ -13,26 +13,19 @@ export const endpoint = (): string => inject('dynamodbEndpoint');
 /** Local credentials: DynamoDB Local keeps one database per access key and region. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/** Settings for the test DynamoDB with a table prefix unique to the caller; `config` wins. */
+function testConfig(config: DynamORMConfig): DynamORMConfig {
+  return { endpoint: endpoint(), region: 'us-east-1', credentials: localCredentials, tablePrefix: `t${randomUUID().slice(0, 8)}-`, ...config };
+}
+
 /** A DynamORM on the test DynamoDB with a table prefix unique to the caller. */
 export function testDb(config: DynamORMConfig = {}): DynamORM {
-  return DynamORM.create({
-    endpoint: endpoint(),
-    region: 'us-east-1',
-    credentials: localCredentials,
-    tablePrefix: `t${randomUUID().slice(0, 8)}-`,
-    ...config,
-  });
+  return DynamORM.create(testConfig(config));
 }
 
 /** The core Database (no feature methods) on the test DynamoDB, with a table prefix unique to the caller. */
 export function testCoreDb(config: DynamORMConfig = {}): Database {
-  return Database.create({
-    endpoint: endpoint(),
-    region: 'us-east-1',
-    credentials: localCredentials,
-    tablePrefix: `t${randomUUID().slice(0, 8)}-`,
-    ...config,
-  });
+  return Database.create(testConfig(config));
 }
 
 /** Middleware that records every request into `requests` (to prove what was, or was not, sent). */
