@@ -1,7 +1,7 @@
 /**
  * The core database: configuration, one lazily created client, the middleware chain, and typed
- * handles for models. Creating one does no I/O; the SDK client is built on first use. Scans,
- * batches, transactions, collections and table management are standalone functions taking a Database (or the
+ * handles for models. Creating one does no I/O; the SDK client is built on first use. Scans, batches,
+ * transactions, collections and table management are standalone functions taking a Database (or the
  * methods of {@link DynamORM}), so a Lambda bundle carries only the ones it imports.
  */
 import {
