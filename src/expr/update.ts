@@ -6,12 +6,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
 import type { Issues } from '../marshal/codec.js';
-import { describe } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, valueBound, valueSize } from '../marshal/item-size.js';
 import { templateValue } from '../model/item-codec.js';
-import type { CompiledModel, FieldMeta } from '../model/model.js';
+import type { CompiledModel } from '../model/model.js';
 import type { Placeholders } from './placeholders.js';
-import { UpdateAction } from './update-actions.js';
+import { UpdateAction, type UpdateClauses } from './update-actions.js';
 
 /** What the update writes besides the patch. */
 export interface UpdateExtras {
@@ -37,6 +36,7 @@ export function compileUpdate(
   const remove: string[] = [];
   const add: string[] = [];
   const del: string[] = [];
+  const actionClauses: UpdateClauses = { set, remove, add, del };
   const plainValues: Record<string, unknown> = {};
   const keyComponents = new Set(model.keyInputFields.map((f) => f.name));
   const patchValues: AttributeValue[] = [];
@@ -75,7 +75,7 @@ export function compileUpdate(
       }
       continue;
     }
-    compileAction(field, value, target, ph, issues, { set, remove, add, del });
+    value.compile(value, field, target, ph, issues, actionClauses);
   }
 
   // Index keys built from templates follow their fields; a partial change would leave them stale.
@@ -117,53 +117,4 @@ export function compileUpdate(
   if (add.length) clauses.push(`ADD ${add.join(', ')}`);
   if (del.length) clauses.push(`DELETE ${del.join(', ')}`);
   return clauses.join(' ');
-}
-
-function compileAction(
-  field: FieldMeta,
-  action: UpdateAction,
-  target: string,
-  ph: Placeholders,
-  issues: Issues,
-  out: { set: string[]; remove: string[]; add: string[]; del: string[] },
-): void {
-  const path = [field.name];
-  const kind = field.spec.kind;
-  const isSet = kind.endsWith('Set');
-  const numeric = kind === 'number' || kind === 'integer' || kind === 'cents' || kind === 'bigint' || kind === 'decimal';
-  const bad = (message: string) => issues.push({ path, rule: 'update-action', message });
-  switch (action.kind) {
-    case 'remove':
-      if (!field.spec.optional) bad('is required and cannot be removed');
-      else out.remove.push(target);
-      return;
-    case 'ifNotExists': {
-      const av = field.codec.encode(action.value, path, issues);
-      if (av) out.set.push(`${target} = if_not_exists(${target}, ${ph.value(av)})`);
-      return;
-    }
-    case 'add': {
-      if (!numeric && !isSet) return void bad(`add() works on numbers and sets, not on ${kind}`);
-      const av = field.codec.encode(action.value, path, issues);
-      if (av) out.add.push(`${target} ${ph.value(av)}`);
-      return;
-    }
-    case 'removeFromSet': {
-      if (!isSet) return void bad(`removeFromSet() works on sets, not on ${kind}`);
-      const av = field.codec.encode(action.value, path, issues);
-      if (av) out.del.push(`${target} ${ph.value(av)}`);
-      return;
-    }
-    case 'append':
-    case 'prepend': {
-      if (kind !== 'list') return void bad(`${action.kind}() works on lists, not on ${kind}`);
-      if (!Array.isArray(action.value)) return void bad(`${action.kind}() takes an array, got ${describe(action.value)}`);
-      const av = field.codec.encode(action.value, path, issues);
-      if (!av) return;
-      const existing = `if_not_exists(${target}, ${ph.value({ L: [] })})`;
-      const items = ph.value(av);
-      out.set.push(`${target} = list_append(${action.kind === 'append' ? `${existing}, ${items}` : `${items}, ${existing}`})`);
-      return;
-    }
-  }
 }

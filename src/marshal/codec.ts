@@ -43,17 +43,31 @@ export class StoredValueError extends Error {
   }
 }
 
-function numberText(value: unknown, path: Path, issues: Issues, kind: 'number' | 'integer' | 'cents'): string | undefined {
+/** An integer or cents value as DynamoDB number text (safe integers always fit its 38 digits). */
+function integerText(value: unknown, path: Path, issues: Issues, kind: 'integer' | 'cents'): string | undefined {
   if (typeof value !== 'number') return issue(issues, path, 'type', `expected a number, got ${describe(value)}`);
   if (!Number.isFinite(value)) return issue(issues, path, 'finite', `${value} cannot be stored`);
-  if (kind !== 'number' && !Number.isSafeInteger(value)) {
+  if (!Number.isSafeInteger(value)) {
     return issue(
       issues,
       path,
-      kind === 'cents' ? 'cents' : 'integer',
+      kind,
       kind === 'cents' ? `${value} is not a safe integer amount of minor units` : `${value} is not a safe integer`,
     );
   }
+  return String(value);
+}
+
+/** A stored integer, refusing one a double cannot hold exactly (written by another program, say). */
+function textToInteger(text: string, path: Path): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new StoredValueError(path, `stored number ${text} is not a safe integer`);
+  return n;
+}
+
+function numberText(value: unknown, path: Path, issues: Issues): string | undefined {
+  if (typeof value !== 'number') return issue(issues, path, 'type', `expected a number, got ${describe(value)}`);
+  if (!Number.isFinite(value)) return issue(issues, path, 'finite', `${value} cannot be stored`);
   // Safe integers always fit DynamoDB's 38 digits: skip the decimal analysis on the hot path.
   if (Number.isSafeInteger(value)) return String(value);
   const text = jsNumberToText(value);
@@ -61,21 +75,12 @@ function numberText(value: unknown, path: Path, issues: Issues, kind: 'number' |
   return problem ? issue(issues, path, 'number-range', problem) : text;
 }
 
-function decodeSafeNumber(value: AttributeValue, path: Path, integer: boolean): number {
-  const text = need(value.N, 'N', path);
-  return textToNumber(text, path, integer);
-}
-
 /**
  * A stored number as a JS number, refusing any value a double cannot hold exactly (written by another
  * program, say): silent rounding of money or ids is the bug this library exists to avoid.
  */
-function textToNumber(text: string, path: Path, integer: boolean): number {
+function textToNumber(text: string, path: Path): number {
   const n = Number(text);
-  if (integer) {
-    if (!Number.isSafeInteger(n)) throw new StoredValueError(path, `stored number ${text} is not a safe integer`);
-    return n;
-  }
   // Up to 15 characters means at most 15 significant digits: always exact as a double.
   if (text.length > 15 && canonicalDecimal(jsNumberToText(n)) !== canonicalDecimal(text)) {
     throw new StoredValueError(path, `stored number ${text} cannot be read as a JS number without rounding; use attr.decimal() or attr.bigint()`);
@@ -261,15 +266,29 @@ export function stringCodec(_spec: AttrSpec, isKey: boolean): Codec {
   };
 }
 
-/** `attr.number()`, `attr.integer()`, `attr.cents()` and `attr.version()`. */
-export function numberCodec(spec: AttrSpec): Codec {
-  const kind = spec.kind as 'number' | 'integer' | 'cents';
+/** `attr.number()`: any finite double. */
+export function numberCodec(): Codec {
   return {
     encode(value, path, issues) {
-      const text = numberText(value, path, issues, kind);
+      const text = numberText(value, path, issues);
       return text === undefined ? undefined : { N: text };
     },
-    decode: (v, path) => decodeSafeNumber(v, path, kind !== 'number'),
+    decode: (v, path) => textToNumber(need(v.N, 'N', path), path),
+  };
+}
+
+/**
+ * `attr.integer()`, `attr.cents()` and `attr.version()`: safe integers only. Kept apart from
+ * `numberCodec` so models without floating-point fields carry no decimal analysis.
+ */
+export function integerCodec(spec: AttrSpec): Codec {
+  const kind = spec.kind === 'cents' ? 'cents' : 'integer';
+  return {
+    encode(value, path, issues) {
+      const text = integerText(value, path, issues, kind);
+      return text === undefined ? undefined : { N: text };
+    },
+    decode: (v, path) => textToInteger(need(v.N, 'N', path), path),
   };
 }
 
@@ -436,7 +455,7 @@ export function setCodec(spec: AttrSpec): Codec {
   const element = (value: unknown, path: Path, issues: Issues): string | Uint8Array | undefined => {
     if (kind === 'stringSet') return typeof value === 'string' ? value : issue(issues, path, 'type', `expected a string, got ${describe(value)}`);
     if (kind === 'binarySet') return value instanceof Uint8Array ? value : issue(issues, path, 'type', `expected binary data, got ${describe(value)}`);
-    return numberText(value, path, issues, 'number');
+    return numberText(value, path, issues);
   };
   const encodeAll = (value: unknown, path: Path, issues: Issues): AttributeValue | undefined => {
     const values = setValues(value, path, issues);
@@ -461,7 +480,7 @@ export function setCodec(spec: AttrSpec): Codec {
     encode: encodeAll,
     decode(v, path) {
       if (kind === 'stringSet') return new Set(need(v.SS, 'SS', path));
-      if (kind === 'numberSet') return new Set(need(v.NS, 'NS', path).map((t) => textToNumber(t, path, false)));
+      if (kind === 'numberSet') return new Set(need(v.NS, 'NS', path).map((t) => textToNumber(t, path)));
       return new Set(need(v.BS, 'BS', path));
     },
     member(value, path, issues) {

@@ -11,6 +11,7 @@ import {
   dateCodec,
   decimalCodec,
   enumCodec,
+  integerCodec,
   jsonCodec,
   listCodec,
   numberCodec,
@@ -183,9 +184,9 @@ export const string = () => make<string>('string', stringCodec);
 /** A finite number (NaN and Infinity are rejected). */
 export const number = () => make<number>('number', numberCodec);
 /** A safe integer (|n| <= 2^53 - 1). */
-export const integer = () => make<number>('integer', numberCodec);
+export const integer = () => make<number>('integer', integerCodec);
 /** Money as integer minor units (1250 = 12.50). Floats, NaN, Infinity and unsafe integers are rejected. */
-export const cents = () => make<number>('cents', numberCodec);
+export const cents = () => make<number>('cents', integerCodec);
 /** An integer of any size as `bigint`, up to the 38 digits DynamoDB keeps. */
 export const bigint = () => make<bigint>('bigint', bigintCodec);
 /** A decimal number kept as a string (`'12345678901234567890.123'`), exact to 38 significant digits. */
@@ -232,7 +233,7 @@ export const createdAt = (options: { storage?: DateStorage } = {}) =>
 export const updatedAt = (options: { storage?: DateStorage } = {}) =>
   make<Date>('date', dateCodec, { dateStorage: options.storage ?? 'iso', generated: 'updatedAt' }) as unknown as Attr<Date, Date, false, true, 'none', 'updatedAt'>;
 /** Optimistic-locking version: 1 on create, checked and bumped by every update and delete. */
-export const version = () => make<number>('integer', numberCodec, { generated: 'version' }) as unknown as Attr<number, number, false, true, 'none', 'version'>;
+export const version = () => make<number>('integer', integerCodec, { generated: 'version' }) as unknown as Attr<number, number, false, true, 'none', 'version'>;
 /**
  * DynamoDB time-to-live: accepts a `Date` or epoch seconds, stored as epoch seconds, read back as a
  * `Date`. Epoch milliseconds are rejected (a common bug that makes items live for ever).
