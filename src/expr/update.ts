@@ -38,7 +38,6 @@ export function compileUpdate(
   const del: string[] = [];
   const actionClauses: UpdateClauses = { set, remove, add, del };
   const plainValues: Record<string, unknown> = {};
-  const keyComponents = new Set(model.keyInputFields.map((f) => f.name));
   const patchValues: AttributeValue[] = [];
   let patchBound = 0;
 
@@ -50,7 +49,7 @@ export function compileUpdate(
       issues.push({ path, rule: 'unknown-field', message: 'is not a field of this model' });
       continue;
     }
-    if (field.key !== 'none' || keyComponents.has(name)) {
+    if (field.key !== 'none' || model.keyInputNames.has(name)) {
       issues.push({ path, rule: 'key-change', message: 'is part of the primary key and cannot be updated' });
       continue;
     }

@@ -71,6 +71,8 @@ export interface CompiledModel {
   readonly sortKey?: FieldMeta;
   /** Primary key fields as the caller gives them (template fields expanded). */
   readonly keyInputFields: readonly FieldMeta[];
+  /** Names of `keyInputFields` (updates may not change them). */
+  readonly keyInputNames: ReadonlySet<string>;
   /** Fields filled from key templates (primary or index keys). */
   readonly templates: readonly FieldMeta[];
   readonly version?: FieldMeta;
@@ -238,6 +240,7 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     partitionKey,
     ...(sortKey ? { sortKey } : {}),
     keyInputFields,
+    keyInputNames: new Set(keyInputFields.map((f) => f.name)),
     templates,
     ...(version ? { version } : {}),
     ...(createdAt ? { createdAt } : {}),
