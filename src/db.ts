@@ -8,8 +8,8 @@ import { Database } from './database.js';
 import type { AnyModel } from './model/model.js';
 import { batchGet, batchWrite, type BatchGetRequest, type BatchGetResult, type BatchWriteRequest } from './ops/batch.js';
 import { FullModelClient } from './ops/full-model-client.js';
-import { Collection } from './ops/collection.js';
-import { TableManager } from './ops/table.js';
+import { collection, type Collection } from './ops/collection.js';
+import { tables, type TableManager } from './ops/table.js';
 import {
   transactGet,
   transaction,
@@ -27,7 +27,7 @@ export class DynamORM extends Database {
   /** @internal Use `DynamORM.create()`. */
   protected constructor(config: ResolvedConfig) {
     super(config);
-    this.tables = new TableManager(this);
+    this.tables = tables(this);
   }
 
   /**
@@ -79,6 +79,6 @@ export class DynamORM extends Database {
 
   /** Several models sharing a partition key in one table, read with one query as a typed union. */
   collection<const Ms extends readonly AnyModel[]>(models: Ms, options: { index?: string } = {}): Collection<Ms> {
-    return new Collection(this, models, options);
+    return collection(this, models, options);
   }
 }

@@ -7,13 +7,13 @@ import type { AnyModel } from '../model/model.js';
 import type { CreateInput, Item, KeyInput } from '../model/types.js';
 import { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './batch.js';
 import { ModelClient, type KeyOrItem } from './model-client.js';
-import { ScanBuilder } from './scan.js';
+import { scan, type ScanBuilder } from './scan.js';
 
 /** Typed operations on one model's items, batches and scans included. Get one with `db.model(Model)` on a DynamORM. */
 export class FullModelClient<M extends AnyModel> extends ModelClient<M> {
   /** Scans the whole table (or an index): reads, and pays for, every item. */
   scan(): ScanBuilder<M> {
-    return ScanBuilder.start(this.db, this.model);
+    return scan(this.db, this.model);
   }
 
   /** Reads many items of this model (see `batchGet`). */
