@@ -7,7 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SizeRow } from './bundle-size/index.js';
 import { MODES, type ColdResults } from './cold-start/index.js';
 import { readResult } from './lib/stats.js';
-import { BASELINE, VARIANTS } from './lib/variants.js';
+import { baseRef } from './lib/base.js';
+import { BASE, BASELINE, VARIANTS } from './lib/variants.js';
 import { LABELS, OPERATIONS } from './warm-overhead/operations.js';
 import type { WarmResults } from './warm-overhead/index.js';
 
@@ -20,6 +21,8 @@ interface Meta {
   database: string;
   versions: Record<string, string>;
   seconds: number;
+  /** The BENCH_BASE_REF commit, when the run measured one. */
+  base?: { ref: string; commit: string; short: string };
 }
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
@@ -54,6 +57,44 @@ function targets(size?: Record<string, SizeRow>, cold?: ColdResults, warm?: Warm
     rows.push(['request building (slowest of the four)', 'under 3 µs', `${worst.toFixed(2)} µs`, verdict(worst < 3)]);
   }
   return table(['metric (DynamORM)', 'target (issue 4)', 'measured', ''], rows);
+}
+
+/** A signed difference: `+0.03`, `-1.20`. */
+const signed = (n: number, digits: number) => (Number.isFinite(n) ? `${n > 0 ? '+' : n < 0 ? '-' : '±'}${Math.abs(n).toFixed(digits)}` : 'n/a');
+
+/**
+ * With BENCH_BASE_REF: the working tree against DynamORM at that commit, both measured in this run
+ * (undefined when the knob is not set or the results hold no base).
+ */
+function againstBase(size?: Record<string, SizeRow>, warm?: WarmResults): string | undefined {
+  const base = baseRef();
+  if (!base) return undefined;
+  const rows: string[][] = [];
+  const now = size?.dynamorm?.library.gzip;
+  const then = size?.[BASE]?.library.gzip;
+  if (now !== undefined && then !== undefined) {
+    rows.push(['library code for the handler, gzip', kib(now), kib(then), `${signed((now - then) / 1024, 1)} KiB`]);
+  }
+  const raw = warm?.cpuUs[BASELINE];
+  const tree = warm?.cpuUs.dynamorm;
+  const past = warm?.cpuUs[BASE];
+  if (raw && tree && past) {
+    for (const op of ['put', 'get', 'query', 'update'] as const) {
+      const a = tree[op] / raw[op];
+      const b = past[op] / raw[op];
+      rows.push([`CPU per operation, ratio to raw: ${LABELS[op]}`, x(a), x(b), signed(a - b, 2)]);
+    }
+  }
+  if (rows.length === 0) return undefined;
+  return [
+    `## Against ${base.short}`,
+    '',
+    `The working tree beside DynamORM at commit \`${base.commit}\` (\`BENCH_BASE_REF=${base.ref}\`), checked out in a git worktree`,
+    'and measured in the same run with the same dependencies (its row in the tables below). The difference is the working tree',
+    'minus the base: negative is smaller or cheaper. Bytes are exact; CPU ratios carry the noise described under the warm overhead.',
+    '',
+    table(['metric (DynamORM)', 'working tree', base.short, 'difference'], rows),
+  ].join('\n');
 }
 
 function sizeSection(size: Record<string, SizeRow>): string {
@@ -199,12 +240,18 @@ function warmSection(warm: WarmResults): string {
   ].join('\n');
 }
 
-export function writeReport(): void {
+/** The report's markdown, from the stage results in bench/results/. */
+export function renderReport(): string {
   const meta = readResult<Meta>('meta');
   const size = readResult<Record<string, SizeRow>>('bundle-size');
   const cold = readResult<ColdResults>('cold-start');
   const warm = readResult<WarmResults>('warm-overhead');
   const v = meta?.versions ?? {};
+  const base = baseRef();
+  if (base && meta?.base && meta.base.commit !== base.commit) {
+    console.warn(`report: BENCH_BASE_REF=${base.ref} is ${base.short}, but the last measuring run measured ${meta.base.short} as the base`);
+  }
+  const against = againstBase(size, warm);
   const peers = VARIANTS.filter((x) => x.pkg).map((x) => `${x.pkg} ${v[x.pkg as string] ?? '?'}`);
   const lines = [
     '# Performance',
@@ -231,6 +278,7 @@ export function writeReport(): void {
             ['AWS SDK', `@aws-sdk/client-dynamodb ${v['@aws-sdk/client-dynamodb']}, lib-dynamodb ${v['@aws-sdk/lib-dynamodb']}, util-dynamodb ${v['@aws-sdk/util-dynamodb']}`],
             ['peers', peers.join(', ')],
             ['DynamORM', 'this repository\'s src/, bundled directly by esbuild (no build step)'],
+            ...(base ? [[`DynamORM at ${base.short}`, `commit ${base.commit} (\`BENCH_BASE_REF=${base.ref}\`): its src/ and bench/handlers/ from a git worktree, with this repository's node_modules`]] : []),
             ['bundler', `esbuild ${v.esbuild}`],
           ],
           true,
@@ -244,6 +292,7 @@ export function writeReport(): void {
     '',
     targets(size, cold, warm),
     '',
+    ...(against ? [against, ''] : []),
     size ? sizeSection(size) : '## Bundle size\n\n(not measured in this run)',
     '',
     cold ? coldSection(cold) : '## Cold start\n\n(not measured in this run)',
@@ -268,6 +317,10 @@ export function writeReport(): void {
     'budget (`npm run test:bundle`: bytes, no timing; the limit is in `bench/budget.json`); the benchmarks are not part of the tests.',
     '',
   ];
+  return lines.join('\n');
+}
+
+export function writeReport(): void {
   mkdirSync('docs', { recursive: true });
-  writeFileSync('docs/performance.md', lines.join('\n'));
+  writeFileSync('docs/performance.md', renderReport());
 }

@@ -4,14 +4,19 @@
  *   npm run bench -- cold-start report  some stages (the report reuses earlier stages' results)
  * Knobs (environment): DYNAMODB_ENDPOINT (else DynamoDB Local is started), BENCH_COLD_RUNS,
  * BENCH_PASSES, BENCH_ITER, BENCH_ITER_BIG, BENCH_ROUNDS, BENCH_LIVE, BENCH_LIVE_BIG (docs/performance.md lists them).
+ * BENCH_BASE_REF=<git ref> (opt-in, e.g. HEAD~1 or a commit hash): also measures DynamORM at that commit, as the
+ * variant `base` beside the working tree in every stage, checked out in a git worktree in .bench-base/<short hash>/
+ * (git-ignored, kept for the next run) with this repository's node_modules linked in; the report then adds a
+ * section "Against <short hash>" (bench/lib/base.ts).
  */
 import { cpus, totalmem } from 'node:os';
 import type { Ops } from './handlers/shared.js';
 import { bundleSize } from './bundle-size/index.js';
 import { coldStart } from './cold-start/index.js';
+import { prepareBase } from './lib/base.js';
 import { benchEnv, createTable, openDatabase, seed } from './lib/dynamodb.js';
 import { readResult, writeResult } from './lib/stats.js';
-import { VARIANTS, versions } from './lib/variants.js';
+import { entryUrl, VARIANTS, versions } from './lib/variants.js';
 import { writeReport } from './report.js';
 import { warmOverhead } from './warm-overhead/index.js';
 
@@ -28,6 +33,8 @@ const stages = new Set<Stage>(asked.length > 0 ? (asked as Stage[]) : STAGES);
 const started = Date.now();
 const log = (line: string) => console.log(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
+const base = stages.has('bundle-size') || stages.has('cold-start') || stages.has('warm-overhead') ? prepareBase(log) : undefined;
+
 if (stages.has('bundle-size')) {
   log('bundle size');
   await bundleSize();
@@ -42,7 +49,7 @@ if (stages.has('cold-start') || stages.has('warm-overhead')) {
     log(`database: ${db.description}; creating the table and seeding each variant's items`);
     await createTable(db.endpoint);
     for (const v of VARIANTS) {
-      const { createOps } = (await import(`../${v.entry}`)) as { createOps: () => Ops };
+      const { createOps } = (await import(entryUrl(v))) as { createOps: () => Ops };
       await seed(v.id, createOps());
     }
     if (stages.has('cold-start')) await coldStart(log);
@@ -63,6 +70,7 @@ if (stages.size > 1 || !stages.has('report')) {
     versions: versions(),
     seconds: Math.round((Date.now() - started) / 1000),
     stages: [...stages],
+    ...(base ? { base: { ref: base.ref, commit: base.commit, short: base.short } } : {}),
   });
 }
 

@@ -3,16 +3,25 @@
  * nothing at import; it happens when `DynamORM.create()` is called.
  */
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from './client/context.js';
 import { ConfigurationError } from './errors.js';
+import type { Extension } from './extensions/extension.js';
+import type { Plugin } from './plugins/stack.js';
 
 /** A request on its way to DynamoDB, as middleware sees it. */
 export interface DynamORMRequest {
   /** DynamoDB operation name: `PutItem`, `GetItem`, `UpdateItem`, `DeleteItem`, `CreateTable`, ... */
   readonly operation: string;
-  /** The plain DynamoDB input object. Middleware may replace it. */
+  /** The plain DynamoDB input object. Middleware may replace it (keep the rest: `{ ...request, input }`). */
   readonly input: Record<string, unknown>;
   /** The model the request is for, when there is one. */
   readonly model?: string;
+  /**
+   * The operation this request belongs to: its kind (`create`, `put`, `query`, ...), model, table,
+   * clock reading, deadline, tenant, actor and partner. Several requests of one operation (the pages
+   * of a query, the chunks of a batch) share it.
+   */
+  readonly context: OperationContext;
 }
 
 /**
@@ -50,8 +59,15 @@ export interface DynamORMConfig {
   readonly tablePrefix?: string;
   /** Clock for createdAt/updatedAt; defaults to `() => new Date()`. */
   readonly clock?: () => Date;
-  /** Middleware, outermost first. */
+  /** Middleware, outermost first (before the plugins). */
   readonly middleware?: readonly Middleware[];
+  /** Named plugins, installed in order after `middleware` (see {@link Plugin}). */
+  readonly plugins?: readonly Plugin[];
+  /**
+   * Extensions (features that plug into every operation of the models that opt in: unique values,
+   * audit, encryption, tenant scope, ...). Each decides per model whether it applies.
+   */
+  readonly extensions?: readonly Extension[];
   /**
    * Secret that signs (and encrypts) pagination cursors; defaults to `DYNAMORM_CURSOR_SECRET`.
    * At least 32 characters. Needed only when `page()` hands a cursor out.
@@ -92,6 +108,8 @@ export interface ResolvedConfig {
   readonly tablePrefix: string;
   readonly clock: () => Date;
   readonly middleware: readonly Middleware[];
+  readonly plugins: readonly Plugin[];
+  readonly extensions: readonly Extension[];
   readonly cursorSecret?: string;
   readonly batchRetry: RetryPolicy;
   readonly batchConcurrency: number;
@@ -144,6 +162,8 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
     clock: config.clock ?? (() => new Date()),
     middleware: config.middleware ?? [],
+    plugins: config.plugins ?? [],
+    extensions: config.extensions ?? [],
     ...(cursorSecret ? { cursorSecret } : {}),
     batchRetry: { maxAttempts: 8, baseDelayMs: 25, maxDelayMs: 2000, ...config.batchRetry },
     batchConcurrency: Math.max(1, config.batchConcurrency ?? 4),

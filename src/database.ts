@@ -1,54 +1,18 @@
 /**
- * The core database: configuration, one lazily created client, the middleware chain, and typed
- * handles for models. Creating one does no I/O; the SDK client is built on first use. Scans, batches,
- * transactions, collections and table management are standalone functions taking a Database (or the
- * methods of {@link DynamORM}), so a Lambda bundle carries only the ones it imports.
+ * The core database: configuration, one lazily created client, the plugins, and typed handles for
+ * models. It is the {@link Executor} every operation sends through. Creating one does no I/O; the SDK
+ * client is built on first use. Scans, batches, transactions, collections and table management are
+ * standalone functions taking a Database (or the methods of `DynamORM`), so a Lambda bundle carries
+ * only the ones it imports.
  */
-import {
-  BatchGetItemCommand,
-  BatchWriteItemCommand,
-  CreateTableCommand,
-  DeleteItemCommand,
-  DeleteTableCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  type DynamoDBClientConfig,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactGetItemsCommand,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { resolveConfig, type DynamORMConfig, type DynamORMRequest, type Middleware, type ResolvedConfig } from './config.js';
-import { currentDeadline, DeadlineExceededError } from './deadline.js';
+import { mapAwsError } from './client/aws-errors.js';
+import type { CommandClass, Executor, ModelTarget } from './client/executor.js';
+import { DeadlineExceededError } from './deadline.js';
+import { ModelClient } from './handles/model-client.js';
 import type { AnyModel } from './model/model.js';
-import { mapAwsError } from './ops/aws-errors.js';
-import { ModelClient } from './ops/model-client.js';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type CommandClass = new (input: any) => any;
-
-const COMMANDS: Record<string, CommandClass> = {
-  PutItem: PutItemCommand,
-  GetItem: GetItemCommand,
-  UpdateItem: UpdateItemCommand,
-  DeleteItem: DeleteItemCommand,
-  Query: QueryCommand,
-  Scan: ScanCommand,
-  BatchGetItem: BatchGetItemCommand,
-  BatchWriteItem: BatchWriteItemCommand,
-  TransactWriteItems: TransactWriteItemsCommand,
-  TransactGetItems: TransactGetItemsCommand,
-  CreateTable: CreateTableCommand,
-  DeleteTable: DeleteTableCommand,
-  DescribeTable: DescribeTableCommand,
-  DescribeTimeToLive: DescribeTimeToLiveCommand,
-  UpdateTimeToLive: UpdateTimeToLiveCommand,
-};
+import { PluginStack, type Plugin } from './plugins/stack.js';
 
 /**
  * The SDK calls `logger.info?.(filterSensitive(output))` after every request: with its default no-op
@@ -61,24 +25,47 @@ function isSdkError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && '$metadata' in error;
 }
 
+/** What a derived database changes: another account's credentials or client, region, table prefix. */
+export interface DeriveOptions {
+  /** The partner account the derived database serves (on every operation's context). */
+  readonly partner?: string;
+  /** Credentials for the derived database's own client. */
+  readonly credentials?: DynamoDBClientConfig['credentials'];
+  /** Region of the derived database's own client. */
+  readonly region?: string;
+  /** A client to use as is. */
+  readonly client?: DynamoDBClient;
+  /** Table prefix of the derived database (default: this one's). */
+  readonly tablePrefix?: string;
+}
+
 /**
  * The core database: items and queries through `db.model(M)`. Create one per process (module scope)
- * and reuse it across invocations. {@link DynamORM} adds scans, batches, transactions, collections and
+ * and reuse it across invocations. `DynamORM` adds scans, batches, transactions, collections and
  * `tables` as methods; here they are the functions `scan(db, M)`, `batchGet(db, …)`,
  * `transaction(db, …)`, ….
  */
-export class Database {
+export class Database implements Executor {
   /** The resolved configuration. */
   readonly config: ResolvedConfig;
+  /** The partner account this database serves (set by {@link Database.derive}). */
+  readonly partner: string | undefined;
+  /** The named middleware around every request: add, remove or replace them by name. */
+  readonly plugins: PluginStack;
   private lazyClient: DynamoDBClient | undefined;
   private readonly handles = new WeakMap<AnyModel, unknown>();
-  private middleware: readonly Middleware[];
 
   /** @internal Use `Database.create()`. */
-  protected constructor(config: ResolvedConfig) {
+  protected constructor(config: ResolvedConfig, plugins?: PluginStack, partner?: string) {
     this.config = config;
-    this.middleware = config.middleware;
     this.lazyClient = config.client;
+    this.partner = partner;
+    if (plugins) this.plugins = plugins;
+    else {
+      this.plugins = new PluginStack();
+      for (const mw of config.middleware) this.plugins.addAnonymous(mw);
+      for (const plugin of config.plugins) this.plugins.install(plugin);
+    }
   }
 
   /**
@@ -87,6 +74,22 @@ export class Database {
    */
   static create(config: DynamORMConfig = {}): Database {
     return new Database(resolveConfig(config));
+  }
+
+  /**
+   * A database of the same kind with other credentials, region, client or table prefix (a partner's
+   * account): same configuration otherwise, a copy of the plugins, its own client and handles.
+   */
+  derive(options: DeriveOptions): this {
+    const own = options.client ?? (options.credentials || options.region ? undefined : this.lazyClient);
+    const config: ResolvedConfig = Object.assign({}, this.config, {
+      client: own,
+      region: options.region ?? this.config.region,
+      credentials: options.credentials ?? this.config.credentials,
+      tablePrefix: options.tablePrefix ?? this.config.tablePrefix,
+    });
+    const Kind = this.constructor as new (config: ResolvedConfig, plugins: PluginStack, partner?: string) => this;
+    return new Kind(config, this.plugins.clone(), options.partner ?? this.partner);
   }
 
   /** The AWS SDK client, created on first use and reused afterwards. */
@@ -118,6 +121,11 @@ export class Database {
     return handle;
   }
 
+  /** @internal The model handle as operations see it (Executor). */
+  target(model: AnyModel): ModelTarget {
+    return this.model(model);
+  }
+
   /** @internal Builds the handle `model()` caches; DynamORM's handles add batches and scans. */
   protected handleFor<M extends AnyModel>(model: M): ModelClient<M> {
     return new ModelClient(this, model);
@@ -128,22 +136,30 @@ export class Database {
     return this.config.tablePrefix + model.table;
   }
 
-  /** Adds middleware around every request (after the ones given in the config). */
-  use(middleware: Middleware): this {
-    this.middleware = [...this.middleware, middleware];
+  /**
+   * Adds middleware around every request, after the ones installed so far: `use(middleware)`,
+   * `use(name, middleware)` (removable by name through `plugins`), or `use(plugin)`.
+   */
+  use(middleware: Middleware): this;
+  use(name: string, middleware: Middleware): this;
+  use(plugin: Plugin): this;
+  use(first: Middleware | Plugin | string, middleware?: Middleware): this {
+    if (typeof first === 'string') this.plugins.add(first, middleware as Middleware);
+    else if (typeof first === 'function') this.plugins.addAnonymous(first);
+    else this.plugins.install(first);
     return this;
   }
 
   /**
-   * Sends one DynamoDB request through the middleware chain. Errors from DynamoDB other than
-   * conditional-check failures come back as DynamORM errors; other errors thrown by middleware pass unchanged.
+   * Sends one DynamoDB request through the plugins. Errors from DynamoDB other than conditional-check
+   * failures come back as DynamORM errors; other errors thrown by middleware pass unchanged.
    * @internal Used by the operations; not a stable API.
    */
-  async send<T>(request: DynamORMRequest): Promise<T> {
-    const chain = this.middleware;
+  async send<T>(command: CommandClass, request: DynamORMRequest): Promise<T> {
+    const chain = this.plugins.chain;
     const dispatch = (index: number, req: DynamORMRequest): Promise<unknown> => {
       const mw = chain[index];
-      return mw ? mw(req, (next) => dispatch(index + 1, next)) : this.sendToClient(req);
+      return mw ? mw(req, (next) => dispatch(index + 1, next)) : this.sendToClient(command, req);
     };
     try {
       return (await dispatch(0, request)) as T;
@@ -160,10 +176,8 @@ export class Database {
    * already sees DynamORM's typed errors; conditional-check failures stay raw for the operation
    * that knows the model to explain them.
    */
-  private async sendToClient(request: DynamORMRequest): Promise<unknown> {
-    const Command = COMMANDS[request.operation];
-    if (!Command) throw new Error(`unknown operation ${request.operation}`);
-    const deadline = currentDeadline();
+  private async sendToClient(Command: CommandClass, request: DynamORMRequest): Promise<unknown> {
+    const deadline = request.context?.deadline;
     if (deadline && deadline.remaining() <= 0) {
       throw new DeadlineExceededError(`${request.operation} was not sent: the deadline has passed`);
     }

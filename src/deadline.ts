@@ -1,11 +1,11 @@
 /**
- * Deadlines carried through the call chain (AsyncLocalStorage), so every request made while handling
+ * Deadlines carried through the call chain (in the ambient scope, scope.ts), so every request made while handling
  * one Lambda invocation knows when to stop: a request that would start after the deadline is not
  * sent, requests in flight are aborted at it, and long reads and batches stop early with what they
  * finished. Nothing here runs unless a deadline is set.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { TimeoutError } from './errors.js';
+import { currentScope, withScope } from './scope.js';
 
 /**
  * A point in time by which no new work may start (`at`), and a later one (`abortAt`) at which work
@@ -96,13 +96,11 @@ export class DeadlineExceededError<T = unknown> extends TimeoutError {
   }
 }
 
-const storage = new AsyncLocalStorage<Deadline>();
-
 /** Runs `fn` with a deadline (epoch ms, or a Deadline) for every DynamORM request it makes. */
 export async function withDeadline<T>(deadline: number | Deadline, fn: () => Promise<T> | T): Promise<T> {
   const d = typeof deadline === 'number' ? new Deadline(deadline) : deadline;
   try {
-    return await storage.run(d, fn);
+    return await withScope({ deadline: d }, fn);
   } finally {
     d.dispose();
   }
@@ -110,7 +108,7 @@ export async function withDeadline<T>(deadline: number | Deadline, fn: () => Pro
 
 /** The deadline of the current call chain, if any. */
 export function currentDeadline(): Deadline | undefined {
-  return storage.getStore();
+  return currentScope()?.deadline;
 }
 
 /**

@@ -56,11 +56,11 @@ export interface ValidationIssue {
  */
 export class ValidationError extends DynamORMError {
   readonly issues: readonly ValidationIssue[];
-  constructor(issues: readonly ValidationIssue[], context?: string) {
+  constructor(issues: readonly ValidationIssue[], label?: string) {
     const first = issues[0] ?? { path: [], rule: 'invalid', message: 'invalid input' };
     const where = first.path.length > 0 ? `${formatPath(first.path)}: ` : '';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-    super('VALIDATION', `${context ? `${context}: ` : ''}${where}${first.message} [${first.rule}]${more}`);
+    super('VALIDATION', `${label ? `${label}: ` : ''}${where}${first.message} [${first.rule}]${more}`);
     this.issues = issues;
   }
   /** Path of the first failing field. */

@@ -10,10 +10,20 @@
  * only what it uses.
  * @packageDocumentation
  */
-export { DynamORM } from './db.js';
+export { DynamORM } from './dynamorm.js';
 export { Database } from './database.js';
+export type { DeriveOptions } from './database.js';
 export { Deadline, DeadlineExceededError, currentDeadline, withDeadline } from './deadline.js';
+export { currentScope, withScope } from './scope.js';
+export type { AmbientScope } from './scope.js';
 export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, RetryPolicy } from './config.js';
+export type { OperationContext, OperationKind } from './client/context.js';
+export type { CommandClass, Executor, ModelTarget } from './client/executor.js';
+export { PluginStack } from './plugins/stack.js';
+export type { Plugin, Position } from './plugins/stack.js';
+export type { Extension, ModelHooks, PlannedWrite, ResolvedHooks, WriteIntent } from './extensions/extension.js';
+export type { WritePlan } from './write/plans.js';
+export type { CodecScope } from './marshal/codec.js';
 export { attr, Attr } from './model/attributes.js';
 export type { AnyAttr, AttrKind, Converter, DateStorage, JsonValue, Shape, Validator } from './model/attributes.js';
 export { model } from './model/model.js';
@@ -24,20 +34,24 @@ export { add, append, ifNotExists, prepend, remove, removeFromSet, UpdateAction 
 export type { UpdateActionKind } from './expr/update-actions.js';
 export { Condition } from './expr/condition.js';
 export type { CompareOp, ConditionBuilder, ConditionInput, ConditionOp, OperandOf } from './expr/condition.js';
-export { ModelClient } from './ops/model-client.js';
-export { FullModelClient } from './ops/full-model-client.js';
-export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Projected, PutOptions, UpdateOptions } from './ops/model-client.js';
-export { QueryBuilder } from './ops/query.js';
-export { scan, ScanBuilder } from './ops/scan.js';
-export type { Page } from './ops/read-builder.js';
-export { batchGet, batchWrite, deleteKeys, getKeys, putItems } from './ops/batch.js';
-export type { BatchGetRequest, BatchGetResult, BatchWriteRequest, UnprocessedKey, UnprocessedWrite } from './ops/batch.js';
-export { transaction, transactGet, TransactionWriter, txGet, MAX_TRANSACTION_ACTIONS } from './ops/transaction.js';
-export type { TransactGetRequest, TransactGetResult, TransactionOptions } from './ops/transaction.js';
-export { collection, Collection } from './ops/collection.js';
-export type { CollectionGroups, CollectionItem } from './ops/collection.js';
-export { tables, TableManager, tableDefinition } from './ops/table.js';
-export type { CreateTableOptions, TableDifference } from './ops/table.js';
+export { ModelClient } from './handles/model-client.js';
+export { FullModelClient } from './handles/full-model-client.js';
+export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Projected, PutOptions, UpdateOptions } from './handles/model-client.js';
+export { QueryBuilder } from './read/query.js';
+export { scan, ScanBuilder } from './read/scan.js';
+export type { Page } from './read/runner.js';
+export { batchGet, getKeys } from './read/batch-get.js';
+export type { BatchGetRequest, BatchGetResult, UnprocessedKey } from './read/batch-get.js';
+export { batchWrite, deleteKeys, putItems } from './write/batch-write.js';
+export type { BatchWriteRequest, UnprocessedWrite } from './write/batch-write.js';
+export { transaction, transactionParams, TransactionWriter, MAX_TRANSACTION_ACTIONS } from './write/transaction.js';
+export type { TransactionOptions } from './write/transaction.js';
+export { transactGet, txGet } from './read/transact-get.js';
+export type { TransactGetRequest, TransactGetResult } from './read/transact-get.js';
+export { collection, Collection } from './read/collection.js';
+export type { CollectionGroups, CollectionItem } from './read/collection.js';
+export { tables, TableManager, tableDefinition } from './tables/table.js';
+export type { CreateTableOptions, TableDifference } from './tables/table.js';
 export {
   ConditionalCheckFailedError,
   ConfigurationError,

@@ -39,14 +39,24 @@ export async function bundleHandler(entry, options = {}) {
   for (const [path, info] of Object.entries(output.inputs)) {
     const name = packageOf(path);
     byPackage[name] = (byPackage[name] ?? 0) + info.bytesInOutput;
-    if (name === 'src' && info.bytesInOutput > 0) srcFiles[relative(process.cwd(), path).split('\\').join('/')] = info.bytesInOutput;
+    if (name === 'src' && info.bytesInOutput > 0) srcFiles[repoPath(path)] = info.bytesInOutput;
   }
   return { bytes, gzip, byPackage, srcFiles, code };
 }
 
+/**
+ * A file's path relative to the repository root; a file of a base worktree (BENCH_BASE_REF,
+ * `.bench-base/<short hash>/...`) relative to that worktree, so its `src/` counts as DynamORM's.
+ */
+function repoPath(path) {
+  const p = relative(process.cwd(), path).split('\\').join('/');
+  const base = /^\.bench-base\/[^/]+\/(.*)$/.exec(p);
+  return base ? base[1] : p;
+}
+
 /** `node_modules/@scope/name/...` -> `@scope/name`; this repository's files -> `src` or `bench`. */
 function packageOf(path) {
-  const p = relative(process.cwd(), path).split('\\').join('/');
+  const p = repoPath(path);
   const at = p.lastIndexOf('node_modules/');
   if (at < 0) return p.startsWith('src/') ? 'src' : p.split('/')[0];
   const parts = p.slice(at + 'node_modules/'.length).split('/');

@@ -6,6 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { build } from 'esbuild';
 import { median, RESULTS_DIR, writeResult } from '../lib/stats.js';
 import { VARIANTS } from '../lib/variants.js';
@@ -30,6 +31,13 @@ export interface WarmResults {
 const WORKER_DIR = `${RESULTS_DIR}/warm-worker`;
 
 /**
+ * Handlers the worker cannot import by name, because their entry lies outside this repository's
+ * bench/ (DynamORM at BENCH_BASE_REF, from its worktree): compiled as entries of their own in the
+ * worker's build, and handed to the worker as this file.
+ */
+const apart = (id: string): string | undefined => (VARIANTS.some((v) => v.id === id && isAbsolute(v.entry)) ? `${WORKER_DIR}/handler-${id}.mjs` : undefined);
+
+/**
  * Compiles the worker with esbuild (ESM, code splitting, node_modules left as they are). Running it
  * under tsx instead would time DynamORM's source with tsx's `keepNames` wrappers around every
  * function, which the peers, loaded from their published JavaScript, do not carry; users run
@@ -37,8 +45,9 @@ const WORKER_DIR = `${RESULTS_DIR}/warm-worker`;
  */
 async function buildWorker(): Promise<string> {
   rmSync(WORKER_DIR, { recursive: true, force: true });
+  const handlers = VARIANTS.filter((v) => apart(v.id)).map((v) => [`handler-${v.id}`, v.entry]);
   await build({
-    entryPoints: ['bench/warm-overhead/worker.ts'],
+    entryPoints: { worker: 'bench/warm-overhead/worker.ts', ...Object.fromEntries(handlers) },
     outdir: WORKER_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -53,7 +62,8 @@ async function buildWorker(): Promise<string> {
 }
 
 function runWorker(worker: string, id: string): WorkerResult {
-  const out = execFileSync(process.execPath, [worker, id], {
+  const handler = apart(id);
+  const out = execFileSync(process.execPath, [worker, id, ...(handler ? [handler] : [])], {
     env: process.env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

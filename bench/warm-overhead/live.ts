@@ -6,7 +6,7 @@
  */
 import type { Ops } from '../handlers/shared.js';
 import { median } from '../lib/stats.js';
-import { VARIANTS } from '../lib/variants.js';
+import { entryUrl, VARIANTS } from '../lib/variants.js';
 import { plan } from './measure.js';
 import { calls, check, OPERATIONS, type Operation } from './operations.js';
 
@@ -17,7 +17,7 @@ export async function liveOpsPerSec(log: (line: string) => void): Promise<LiveRe
   const nonce = Date.now().toString(36);
   const runs: Record<string, ReturnType<typeof calls>> = {};
   for (const v of VARIANTS) {
-    const { createOps } = (await import(`../../${v.entry}`)) as { createOps: () => Ops };
+    const { createOps } = (await import(entryUrl(v))) as { createOps: () => Ops };
     let n = 0;
     runs[v.id] = calls(v.id, createOps(), () => `live-${nonce}-${n++}`);
   }

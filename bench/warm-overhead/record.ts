@@ -5,7 +5,7 @@
 import type { Ops } from '../handlers/shared.js';
 import { Recorder, type Recorded } from '../lib/replay.js';
 import { writeResult } from '../lib/stats.js';
-import { VARIANTS } from '../lib/variants.js';
+import { entryUrl, VARIANTS } from '../lib/variants.js';
 import { calls, check, OPERATIONS, type Operation } from './operations.js';
 
 export type Recordings = Record<string, Record<Operation, Recorded[]>>;
@@ -14,7 +14,7 @@ export async function record(): Promise<Recordings> {
   const out: Recordings = {};
   const nonce = Date.now().toString(36);
   for (const v of VARIANTS) {
-    const { createOps } = (await import(`../../${v.entry}`)) as { createOps: (h: Recorder) => Ops };
+    const { createOps } = (await import(entryUrl(v))) as { createOps: (h: Recorder) => Ops };
     const recorder = new Recorder();
     const run = calls(v.id, createOps(recorder), () => `rec-${nonce}`);
     const byOp = {} as Record<Operation, Recorded[]>;

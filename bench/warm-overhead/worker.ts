@@ -3,8 +3,10 @@
  * shares JIT state with another). For DynamORM also the time spent in DynamORM alone (request
  * building, and whole operations with the SDK cut out). Prints one JSON line. Run by
  * bench/warm-overhead/index.ts, compiled by esbuild first (see there): each handler is a chunk of
- * its own, loaded only by its variant's worker.
+ * its own, loaded only by its variant's worker. A handler from outside this repository's bench/ (the
+ * BENCH_BASE_REF worktree's) is compiled beside the worker and its file passed as a second argument.
  */
+import { pathToFileURL } from 'node:url';
 import type { Ops } from '../handlers/shared.js';
 import { Replayer } from '../lib/replay.js';
 import { readResult } from '../lib/stats.js';
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
   const v = variant(process.argv[2] ?? '');
   const recordings = readResult<Recordings>('recordings')?.[v.id];
   if (!recordings) throw new Error('no recordings: run the warm-overhead stage, which records first');
-  const load = HANDLERS[v.id];
+  const file = process.argv[3];
+  const load = file ? () => import(pathToFileURL(file).href) as Promise<{ createOps: (h?: Replayer) => Ops }> : HANDLERS[v.id];
   if (!load) throw new Error(`no handler module for ${v.id}`);
   const mod = await load();
 

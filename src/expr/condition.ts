@@ -130,14 +130,14 @@ const COMPARE = new Set(['=', '<>', '<', '<=', '>', '>=']);
  * Compiles a condition into expression text, adding names and values to `placeholders`. Values are
  * validated with the field's own codec; problems throw {@link ValidationError}.
  */
-export function compileCondition(model: CompiledModel, condition: Condition<unknown>, placeholders: Placeholders, context: string): string {
+export function compileCondition(model: CompiledModel, condition: Condition<unknown>, placeholders: Placeholders, label: string): string {
   const issues: Issues = [];
-  const text = compileNode(model, condition.node, placeholders, issues, context);
-  if (issues.length > 0) throw new ValidationError(issues, context);
+  const text = compileNode(model, condition.node, placeholders, issues, label);
+  if (issues.length > 0) throw new ValidationError(issues, label);
   return text;
 }
 
-function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders, issues: Issues, context: string): string {
+function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders, issues: Issues, label: string): string {
   switch (node.kind) {
     case 'and':
     case 'or': {
@@ -145,18 +145,18 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
         issues.push({ path: [], rule: 'condition', message: `${node.kind}() needs at least one condition` });
         return '';
       }
-      const parts = node.items.map((c) => compileNode(model, c.node, ph, issues, context));
+      const parts = node.items.map((c) => compileNode(model, c.node, ph, issues, label));
       return joinConditions(parts, node.kind === 'and' ? 'AND' : 'OR');
     }
     case 'not':
-      return `NOT ${parenthesize(compileNode(model, node.item.node, ph, issues, context))}`;
+      return `NOT ${parenthesize(compileNode(model, node.item.node, ph, issues, label))}`;
     case 'exists':
     case 'notExists': {
-      const name = ph.path(resolvePath(model, node.path, context).segments);
+      const name = ph.path(resolvePath(model, node.path, label).segments);
       return node.kind === 'exists' ? `attribute_exists(${name})` : `attribute_not_exists(${name})`;
     }
     case 'size': {
-      const name = `size(${ph.path(resolvePath(model, node.path, context).segments)})`;
+      const name = `size(${ph.path(resolvePath(model, node.path, label).segments)})`;
       const number = (v: unknown): string => {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
           issues.push({ path: [node.path], rule: 'type', message: 'size() compares with a non-negative integer' });
@@ -170,7 +170,7 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
       return `${name} ${node.op} ${number(node.value)}`;
     }
     case 'where':
-      return compileWhere(model, node, ph, issues, context);
+      return compileWhere(model, node, ph, issues, label);
   }
 }
 
@@ -187,9 +187,9 @@ function compileWhere(
   node: Extract<ConditionNode, { kind: 'where' }>,
   ph: Placeholders,
   issues: Issues,
-  context: string,
+  label: string,
 ): string {
-  const resolved = resolvePath(model, node.path, context);
+  const resolved = resolvePath(model, node.path, label);
   const name = ph.path(resolved.segments);
   const encode = (value: unknown): string => {
     if (value === undefined || value === null) {

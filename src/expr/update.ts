@@ -17,7 +17,9 @@ export interface UpdateExtras {
   /** Time for the updatedAt field. */
   readonly now: Date;
   /** Next version to write, or `'increment'` to add one without knowing the current value. */
-  readonly nextVersion?: number | 'increment';
+  readonly nextVersion?: number | 'increment' | undefined;
+  /** Table and encoded key of the item, for codecs that bind values to their place (`CodecScope`). */
+  readonly place?: { readonly table: string; readonly key: Readonly<Record<string, AttributeValue>> };
 }
 
 /** Compiles `patch` into an UpdateExpression; throws {@link ValidationError} before anything is sent. */
@@ -26,11 +28,11 @@ export function compileUpdate(
   patch: Readonly<Record<string, unknown>>,
   extras: UpdateExtras,
   ph: Placeholders,
-  context: string,
+  label: string,
 ): string {
   const issues: Issues = [];
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw new ValidationError([{ path: [], rule: 'type', message: 'expected a patch object' }], context);
+    throw new ValidationError([{ path: [], rule: 'type', message: 'expected a patch object' }], label);
   }
   const set: string[] = [];
   const remove: string[] = [];
@@ -63,7 +65,9 @@ export function compileUpdate(
         issues.push({ path, rule: 'type', message: 'null is not a value; use remove() to delete an optional field' });
         continue;
       }
-      const av = field.codec.encode(value, path, issues);
+      const av = field.codec.scoped
+        ? field.codec.encode(value, path, issues, true, extras.place && { table: extras.place.table, key: extras.place.key, attribute: field.stored })
+        : field.codec.encode(value, path, issues);
       plainValues[name] = value;
       if (av) {
         patchValues.push(av);
@@ -106,9 +110,9 @@ export function compileUpdate(
   // Exact sizes only when a cheap bound says the patch might be too big.
   const patchBytes = patchBound > MAX_ITEM_BYTES ? patchValues.reduce((n, v) => n + valueSize(v), 0) : 0;
   if (patchBytes > MAX_ITEM_BYTES) issues.push({ path: [], rule: 'item-size', message: `the patch alone is ${patchBytes} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
-  if (issues.length > 0) throw new ValidationError(issues, context);
+  if (issues.length > 0) throw new ValidationError(issues, label);
   if (patchClauses === 0) {
-    throw new ValidationError([{ path: [], rule: 'empty-update', message: 'the patch changes nothing' }], context);
+    throw new ValidationError([{ path: [], rule: 'empty-update', message: 'the patch changes nothing' }], label);
   }
   const clauses: string[] = [];
   if (set.length) clauses.push(`SET ${set.join(', ')}`);

@@ -6,7 +6,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ModelDefinitionError, type ValidationIssue } from '../errors.js';
-import type { AnyAttr, AttrSpec } from '../model/attributes.js';
+import type { AttrSpec, SpecCarrier } from '../model/attr-spec.js';
 import { canonicalDecimal, jsNumberToText, numberProblem, textToBigInt } from './numbers.js';
 
 /** Collects validation issues while encoding. */
@@ -16,10 +16,25 @@ type Path = readonly (string | number)[];
 /** Builds the codec of one attribute kind from its spec (`isKey`: the attribute is a table or index key). */
 export type CodecFactory = (spec: AttrSpec, isKey: boolean) => Codec;
 
+/**
+ * Where an encoded value goes: its table, the item's primary key (encoded) and the stored attribute
+ * name. Codecs that declare `scoped` get it, so a ciphertext can be bound to its place.
+ */
+export interface CodecScope {
+  readonly table: string;
+  readonly key: Readonly<Record<string, AttributeValue>>;
+  readonly attribute: string;
+}
+
 /** A compiled codec for one attribute. */
 export interface Codec {
   /** Validates and encodes; returns `undefined` when the value is to be left out (absent, empty set). */
-  encode(value: unknown, path: Path, issues: Issues, applyRules?: boolean): AttributeValue | undefined;
+  encode(value: unknown, path: Path, issues: Issues, applyRules?: boolean, scope?: CodecScope): AttributeValue | undefined;
+  /**
+   * The codec needs a {@link CodecScope} (an encryption codec binding its ciphertext to table, key and
+   * attribute): items encode it after their key, and get it passed. Other codecs never pay for scopes.
+   */
+  readonly scoped?: boolean;
   /** Decodes a stored value. Throws when the stored value cannot be represented without loss. */
   decode(value: AttributeValue, path: Path): unknown;
   /** Encodes one member of a set or list as a single value (for `contains`). */
@@ -230,7 +245,7 @@ function attrToJson(value: AttributeValue): unknown {
 }
 
 /** Compiles the codec of one attribute (and, recursively, of nested ones). */
-export function compileCodec(attribute: AnyAttr, isKey = false): Codec {
+export function compileCodec(attribute: SpecCarrier, isKey = false): Codec {
   const spec = attribute.spec;
   const base = spec.codec(spec, isKey);
   if (spec.validators.length === 0) return base;
@@ -356,7 +371,7 @@ export function enumCodec(spec: AttrSpec): Codec {
 
 /** `attr.list(element)`. */
 export function listCodec(spec: AttrSpec): Codec {
-  const element = compileCodec(spec.element as AnyAttr);
+  const element = compileCodec(spec.element as SpecCarrier);
   const encodeElement = (value: unknown, path: Path, issues: Issues): AttributeValue | undefined =>
     value === undefined ? issue(issues, path, 'required', 'list elements cannot be undefined') : element.encode(value, path, issues);
   return {
@@ -376,7 +391,7 @@ export function listCodec(spec: AttrSpec): Codec {
 
 /** `attr.record(element)`: string keys to values of one definition. */
 export function recordCodec(spec: AttrSpec): Codec {
-  const element = compileCodec(spec.element as AnyAttr);
+  const element = compileCodec(spec.element as SpecCarrier);
   return {
     encode(value, path, issues) {
       if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
@@ -427,7 +442,7 @@ export function jsonCodec(): Codec {
 
 /** `attr.custom(base, converter)`: the converter around the base attribute's codec. */
 export function customCodec(spec: AttrSpec, isKey: boolean): Codec {
-  const inner = compileCodec(spec.element as AnyAttr, isKey);
+  const inner = compileCodec(spec.element as SpecCarrier, isKey);
   const converter = spec.converter as NonNullable<AttrSpec['converter']>;
   return {
     encode(value, path, issues, applyRules) {

@@ -19,73 +19,11 @@ import {
   recordCodec,
   setCodec,
   stringCodec,
-  type CodecFactory,
 } from '../marshal/codec.js';
+import type { CodecFactory } from '../marshal/codec.js';
+import type { AttrKind, AttrSpec, Converter, DateStorage, GeneratedKind, KeyKind, Validator } from './attr-spec.js';
 
-/** What kind of value an attribute holds; decides validation and how it is stored. */
-export type AttrKind =
-  | 'string'
-  | 'number'
-  | 'integer'
-  | 'cents'
-  | 'bigint'
-  | 'decimal'
-  | 'boolean'
-  | 'date'
-  | 'enum'
-  | 'object'
-  | 'list'
-  | 'record'
-  | 'stringSet'
-  | 'numberSet'
-  | 'binarySet'
-  | 'binary'
-  | 'json'
-  | 'custom';
-
-/** How a `Date` attribute is stored: ISO-8601 string (sorts correctly), epoch seconds or epoch milliseconds. */
-export type DateStorage = 'iso' | 'epochSeconds' | 'epochMillis';
-
-/** Which key of the table (or of no key) an attribute is. */
-export type KeyKind = 'partition' | 'sort' | 'none';
-
-/**
- * Who fills the attribute: the caller (`none`), a key template (`template`), the version counter
- * (`version`) or the clock (`createdAt` / `updatedAt`).
- */
-export type GeneratedKind = 'none' | 'template' | 'version' | 'createdAt' | 'updatedAt';
-
-/** A custom validation rule: return `true` (or nothing) when valid, or a message saying what is wrong. */
-export type Validator<T> = (value: T) => boolean | string | void;
-
-/** Converts between a field's own value and a value of a built-in attribute type. */
-export interface Converter<T, S> {
-  /** From the field value to the stored representation. */
-  encode(value: T): S;
-  /** From the stored representation back to the field value. */
-  decode(stored: S): T;
-}
-
-/** The runtime description of an attribute. Read by the compiler in `model()`; not part of the typed API. */
-export interface AttrSpec {
-  readonly kind: AttrKind;
-  /** Builds the attribute's codec; each builder names its own, so unused kinds can be left out of a bundle. */
-  readonly codec: CodecFactory;
-  readonly optional: boolean;
-  readonly defaultValue?: unknown;
-  readonly hasDefault: boolean;
-  readonly validators: readonly { readonly fn: Validator<never>; readonly rule: string }[];
-  readonly storedName?: string;
-  readonly key: KeyKind;
-  readonly generated: GeneratedKind;
-  readonly template?: string;
-  readonly ttl: boolean;
-  readonly dateStorage?: DateStorage;
-  readonly values?: readonly string[];
-  readonly shape?: Readonly<Record<string, AnyAttr>>;
-  readonly element?: AnyAttr;
-  readonly converter?: Converter<unknown, unknown>;
-}
+export type { AttrKind, AttrSpec, Converter, DateStorage, GeneratedKind, KeyKind, Validator } from './attr-spec.js';
 
 /**
  * An attribute definition. The type parameters are for the compiler:

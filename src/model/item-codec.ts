@@ -67,8 +67,10 @@ export interface EncodeItemOptions {
   readonly now: Date;
   /** Version written (1 on create; expected + 1 on a versioned put). */
   readonly version?: number;
-  /** Context for error messages, e.g. `Payment.create`. */
-  readonly context: string;
+  /** Label for error messages, e.g. `Payment.create`. */
+  readonly label: string;
+  /** The physical table (for codecs that bind values to their place; see `CodecScope`). */
+  readonly table?: string;
 }
 
 /**
@@ -78,13 +80,14 @@ export interface EncodeItemOptions {
 export function encodeItem(model: CompiledModel, input: Readonly<Record<string, unknown>>, options: EncodeItemOptions): AttributeMap {
   const issues: Issues = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new ValidationError([{ path: [], rule: 'type', message: 'expected an item object' }], options.context);
+    throw new ValidationError([{ path: [], rule: 'type', message: 'expected an item object' }], options.label);
   }
   for (const key of Object.keys(input)) {
     if (!model.byName.has(key) && input[key] !== undefined) issues.push({ path: [key], rule: 'unknown-field', message: 'is not a field of this model' });
   }
   const values: Record<string, unknown> = {};
   const out: AttributeMap = {};
+  let scoped: FieldMeta[] | undefined; // fields whose codec needs the item's key: encoded last
   for (const field of model.fields) {
     const gen = field.spec.generated;
     if (gen === 'template') continue;
@@ -98,6 +101,10 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
       continue;
     }
     values[field.name] = value;
+    if (field.codec.scoped) {
+      (scoped ??= []).push(field);
+      continue;
+    }
     const encoded = field.codec.encode(value, [field.name], issues);
     if (encoded) out[field.stored] = encoded;
   }
@@ -111,12 +118,23 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
     out[field.stored] = av;
   }
   if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
+  if (scoped) encodeScoped(model, scoped, values, out, issues, options.table ?? model.table);
   if (issues.length === 0) {
     const size = sizeIfOver(out, MAX_ITEM_BYTES);
     if (size !== undefined) issues.push({ path: [], rule: 'item-size', message: `item is ${size} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
   }
-  if (issues.length > 0) throw new ValidationError(issues, options.context);
+  if (issues.length > 0) throw new ValidationError(issues, options.label);
   return out;
+}
+
+/** Encodes the fields whose codec is scoped, once the item's key is known. */
+function encodeScoped(model: CompiledModel, fields: readonly FieldMeta[], values: Record<string, unknown>, out: AttributeMap, issues: Issues, table: string) {
+  const key: AttributeMap = {};
+  for (const part of [model.partitionKey, model.sortKey]) if (part && out[part.stored]) key[part.stored] = out[part.stored] as AttributeValue;
+  for (const field of fields) {
+    const encoded = field.codec.encode(values[field.name], [field.name], issues, true, { table, key, attribute: field.stored });
+    if (encoded) out[field.stored] = encoded;
+  }
 }
 
 /** An encoded primary key plus the key fields as given, for error messages. */
@@ -126,10 +144,10 @@ export interface EncodedKey {
 }
 
 /** Validates and encodes a primary key from its fields (template fields expanded). */
-export function encodeKey(model: CompiledModel, input: Readonly<Record<string, unknown>>, context: string): EncodedKey {
+export function encodeKey(model: CompiledModel, input: Readonly<Record<string, unknown>>, label: string): EncodedKey {
   const issues: Issues = [];
   if (typeof input !== 'object' || input === null) {
-    throw new ValidationError([{ path: [], rule: 'type', message: 'expected a key object' }], context);
+    throw new ValidationError([{ path: [], rule: 'type', message: 'expected a key object' }], label);
   }
   const fields: Record<string, unknown> = {};
   for (const f of model.keyInputFields) fields[f.name] = Object.hasOwn(input, f.name) ? input[f.name] : undefined;
@@ -149,7 +167,7 @@ export function encodeKey(model: CompiledModel, input: Readonly<Record<string, u
     const av = part.codec.encode(value, [part.name], issues, false);
     if (av) key[part.stored] = av;
   }
-  if (issues.length > 0) throw new ValidationError(issues, context);
+  if (issues.length > 0) throw new ValidationError(issues, label);
   return { key, fields };
 }
 
@@ -194,17 +212,4 @@ export function decodeItem(model: CompiledModel, stored: AttributeMap): Record<s
     throw error;
   }
   return out;
-}
-
-/**
- * Decodes the stored item DynamoDB returns with a failed condition. In a shared table it may belong
- * to another model and not decode: then the raw attribute names stand in, so the error still knows an
- * item was there (the key is taken) without failing on it.
- */
-export function decodeStoredForError(model: CompiledModel, stored: AttributeMap): Record<string, unknown> {
-  try {
-    return decodeItem(model, stored);
-  } catch {
-    return Object.fromEntries(Object.keys(stored).map((name) => [name, '(not of this model)']));
-  }
 }

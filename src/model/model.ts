@@ -3,6 +3,7 @@
  * No reflection and no decorators, so esbuild bundles it as is.
  */
 import { ModelDefinitionError } from '../errors.js';
+import type { Extension } from '../extensions/extension.js';
 import { compileCodec, type Codec } from '../marshal/codec.js';
 import type { AnyAttr, AttrSpec, KeyKind, Shape } from './attributes.js';
 import { parseTemplate, type KeyTemplate } from './key-template.js';
@@ -36,6 +37,8 @@ export interface ModelDefinition<S extends Shape, I extends Record<string, Index
   readonly entityAttribute?: string | false;
   /** Value written to the entity attribute (default: the model name). */
   readonly entityType?: string;
+  /** Extensions this model opts into (in addition to the database's own). */
+  readonly extensions?: readonly Extension[];
 }
 
 /** Compiled metadata of one field. */
@@ -93,6 +96,8 @@ export interface Model<
   readonly table: string;
   readonly attributes: S;
   readonly indexes: I;
+  /** Extensions the model opts into. */
+  readonly extensions: readonly Extension[];
   /** @internal Compiled metadata. */
   readonly compiled: CompiledModel;
 }
@@ -124,6 +129,7 @@ export function model<const Name extends string, S extends Shape, I extends Reco
     table: definition.table,
     attributes: definition.attributes,
     indexes,
+    extensions: definition.extensions ?? [],
     compiled: compileModel(name, definition, indexes),
   });
 }

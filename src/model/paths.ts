@@ -20,7 +20,7 @@ export interface ResolvedPath {
 const nestedCodecs = new WeakMap<AttrSpec, Codec>();
 
 /** Resolves `path` on a model or throws {@link ValidationError} (`unknown-field`). */
-export function resolvePath(model: CompiledModel, path: string, context: string): ResolvedPath {
+export function resolvePath(model: CompiledModel, path: string, label: string): ResolvedPath {
   const top = model.byName.get(path);
   if (top) return { segments: [top.stored], spec: top.spec, codec: top.codec, field: top };
   // Names may contain dots at any level ('address.x.y' with a nested field 'x.y'): longest name first.
@@ -38,7 +38,7 @@ export function resolvePath(model: CompiledModel, path: string, context: string)
     }
     return { segments, spec, codec, field };
   }
-  throw new ValidationError([{ path: [path], rule: 'unknown-field', message: `is not a field of ${model.name}` }], context);
+  throw new ValidationError([{ path: [path], rule: 'unknown-field', message: `is not a field of ${model.name}` }], label);
 }
 
 /** Walks `parts[from..]` into nested object shapes, pushing stored names onto `segments`. */

@@ -66,9 +66,9 @@ describe('marshalling round-trip through DynamoDB Local', () => {
       fc.asyncProperty(sizedInput, async (g) => {
         const id = `sized-${n++}`;
         const input = { id, pad: '', ...g, decs: objectOf(g.decs.map(([k, d]) => [k, d.input])) };
-        const bare = itemSize(encodeItem(Sized.compiled, input, { now: new Date(), context: 'test' }));
+        const bare = itemSize(encodeItem(Sized.compiled, input, { now: new Date(), label: 'test' }));
         const full = { ...input, pad: 'x'.repeat(MAX_ITEM_BYTES - bare) };
-        const stored = encodeItem(Sized.compiled, full, { now: new Date(), context: 'test' });
+        const stored = encodeItem(Sized.compiled, full, { now: new Date(), label: 'test' });
         expect(itemSize(stored)).toBe(MAX_ITEM_BYTES);
         await sized.put(full as never); // DynamoDB agrees it fits
 

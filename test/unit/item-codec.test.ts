@@ -41,7 +41,7 @@ const Txn = model('Txn', {
 });
 
 const encode = (m: AnyModel, input: Record<string, unknown>, version?: number) =>
-  encodeItem(m.compiled, input, { now: NOW, context: `${m.name}.create`, ...(version !== undefined ? { version } : {}) });
+  encodeItem(m.compiled, input, { now: NOW, label: `${m.name}.create`, ...(version !== undefined ? { version } : {}) });
 
 /** The ValidationError thrown by `fn`. */
 function validationError(fn: () => unknown): ValidationError {

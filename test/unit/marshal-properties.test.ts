@@ -15,7 +15,7 @@ describe('marshalling round-trip (pure)', () => {
     fc.assert(
       fc.property(generated, (g) => {
         const { input, expected } = inputAndExpected(g);
-        const stored = encodeItem(Everything.compiled, input, { now: NOW, context: 'Everything.create' });
+        const stored = encodeItem(Everything.compiled, input, { now: NOW, label: 'Everything.create' });
         expectSame(decodeItem(Everything.compiled, stored), expected);
       }),
       { numRuns: 500 },
@@ -26,7 +26,7 @@ describe('marshalling round-trip (pure)', () => {
     fc.assert(
       fc.property(generated, (g) => {
         const { input } = inputAndExpected(g);
-        const stored = encodeItem(Everything.compiled, input, { now: NOW, context: 'Everything.create' });
+        const stored = encodeItem(Everything.compiled, input, { now: NOW, label: 'Everything.create' });
         expect(stored.big).toEqual({ N: g.big.toString() });
         expect(stored.dec).toEqual({ N: g.dec.expected });
         expect(stored['amount in cents']).toEqual({ N: String(g.cents) });

@@ -1,36 +1,29 @@
 /**
  * What query and scan builders share: filters, projections, limits, consistency, and the ways to read
- * (first, all, stream, pages, page with a cursor, count), all stopping cleanly before a deadline.
- * Builders are immutable: every call returns a new builder.
+ * (first, all, stream, pages, page with a cursor, count). Builders hold state only: each read turns
+ * the state into a read plan (read/runner.ts runs it). Builders are immutable: every call returns a
+ * new builder.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Database } from '../database.js';
+import { operationContext, type OperationContext } from '../client/context.js';
+import type { ModelTarget } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { ValidationError } from '../errors.js';
 import { buildCondition, compileCondition, Condition, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
 import type { Placeholders } from '../expr/placeholders.js';
-import { decodeItem } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { FieldPath, Item, ValueAt } from '../model/types.js';
-import { bindingOf, cursorCodec, type CursorCodec } from './cursor.js';
-import type { ItemField, Projected } from './model-client.js';
+import type { ItemField, Projected } from '../handles/model-client.js';
+import { bindingOf } from './cursor.js';
+import { decodeItems } from './decode.js';
 import type { QueryBuilder } from './query.js';
-import { countItems, readPages, ReadStopped, type ReadRequest } from './reader.js';
+import { countItems, readPage, readPages, type Page, type ReadPlan } from './runner.js';
 import type { ScanBuilder } from './scan.js';
 
 export type AttributeMap = Record<string, AttributeValue>;
+export type { Page } from './runner.js';
 
 const ENTITY_GUARD = '(attribute_not_exists(#_et) OR #_et = :_et)';
-
-export function pageSizeOf(pageSize: number | undefined): { pageSize?: number } {
-  return pageSize === undefined ? {} : { pageSize };
-}
-
-/** A page of results and the cursor of the next page (`undefined` when there is none). */
-export interface Page<T> {
-  readonly items: T[];
-  readonly cursor: string | undefined;
-}
 
 // Every field is always present (undefined when unset), so all states share one shape and copying
 // one in `with()` stays cheap: a query builds two or three builders per request. (In V8, adding a
@@ -69,15 +62,19 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
 
   /** @internal */
   constructor(
-    protected readonly db: Database,
-    protected readonly model: M,
+    protected readonly target: ModelTarget,
     protected readonly state: State,
   ) {
-    this.meta = model.compiled;
+    this.meta = target.meta;
   }
 
   protected abstract with(changes: Partial<ReadState>): this;
-  protected abstract context(): string;
+  /** `Payment.query`, `Payment.scan`: the operation, for messages. */
+  protected abstract label(): string;
+  /** The operation kind on the context of every request of this read. */
+  protected abstract readonly kind: 'query' | 'scan';
+  /** The plan of this read (`forCount`: the plan `count()` runs). */
+  protected abstract plan(context: OperationContext, forCount: boolean): ReadPlan<Projected<M, F>>;
 
   /**
    * A filter on non-key fields, applied by DynamoDB after reading (it still costs the read). Several
@@ -95,13 +92,13 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
 
   /** Returns at most `n` items in all, across pages and after filtering; also the size of `page()`. */
   limit(n: number): this {
-    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'limit', message: 'limit must be a positive integer' }], this.context());
+    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'limit', message: 'limit must be a positive integer' }], this.label());
     return this.with({ limit: n });
   }
 
   /** Items DynamoDB reads per request (its `Limit`); smaller pages, less memory, more requests. */
   pageSize(n: number): this {
-    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'page-size', message: 'pageSize must be a positive integer' }], this.context());
+    if (!Number.isSafeInteger(n) || n < 1) throw new ValidationError([{ path: [], rule: 'page-size', message: 'pageSize must be a positive integer' }], this.label());
     return this.with({ pageSize: n });
   }
 
@@ -112,17 +109,15 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
 
   /** Reads only these fields; the result type narrows to them. */
   select<G extends ItemField<M>>(...fields: G[]): ReadBuilderWith<this, G> {
-    if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'select() needs at least one field' }], this.context());
+    if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'select() needs at least one field' }], this.label());
     for (const f of fields) {
-      if (!this.meta.byName.has(f)) throw new ValidationError([{ path: [f], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], this.context());
+      if (!this.meta.byName.has(f)) throw new ValidationError([{ path: [f], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], this.label());
     }
     return this.with({ projection: fields }) as unknown as ReadBuilderWith<this, G>;
   }
 
   /** The plain Query/Scan input this builder sends (for logging or inspection), without paging fields. */
   abstract toInput(): Record<string, unknown>;
-
-  protected abstract readRequest(): ReadRequest<Projected<M, F>>;
 
   /** The first matching item, or `undefined`. */
   async first(): Promise<Projected<M, F> | undefined> {
@@ -163,28 +158,7 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
 
   /** Matching items page by page (stops before a deadline like `stream()`). */
   async *pages(): AsyncGenerator<Projected<M, F>[]> {
-    yield* this.pagesOf(this.readRequest());
-  }
-
-  /** Pages of a prepared request; the cursor binding (a hash) is only computed when a cursor is involved. */
-  protected async *pagesOf(request: ReadRequest<Projected<M, F>>): AsyncGenerator<Projected<M, F>[]> {
-    const resumeFrom = this.state.resumeFrom;
-    const start = resumeFrom === undefined ? undefined : cursorCodec(this.db.config.cursorSecret).decodeKey(this.binding(request), resumeFrom);
-    try {
-      for await (const page of readPages(this.db, request, start)) yield page.items;
-    } catch (error) {
-      if (error instanceof ReadStopped) throw this.stoppedAt((codec) => codec.encodeKey(this.binding(request), error.next));
-      throw error;
-    }
-  }
-
-  /** The error for a read stopped before its deadline, with a cursor when a secret is configured. */
-  protected stoppedAt(encode: (codec: CursorCodec) => string): DeadlineExceededError {
-    const secret = this.db.config.cursorSecret;
-    if (!secret) {
-      return new DeadlineExceededError(`${this.context()}: stopped before the deadline; set cursorSecret to get a cursor to resume from`);
-    }
-    return new DeadlineExceededError(`${this.context()}: stopped before the deadline; resume() with the cursor`, { cursor: encode(cursorCodec(secret)) });
+    yield* readPages(this.target.executor, this.readPlan(false), this.state.resumeFrom);
   }
 
   /**
@@ -192,46 +166,55 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
    * for the next one. A cursor from another query, or altered, raises InvalidCursorError.
    */
   async page(cursor?: string): Promise<Page<Projected<M, F>>> {
-    const request = this.readRequest();
-    const binding = this.binding(request);
-    const codec = cursorCodec(this.db.config.cursorSecret);
-    const start = cursor === undefined ? undefined : codec.decodeKey(binding, cursor);
-    const items: Projected<M, F>[] = [];
-    let next: AttributeMap | undefined;
-    try {
-      for await (const page of readPages(this.db, request, start)) {
-        items.push(...page.items);
-        next = page.next;
-        if (this.state.limit === undefined) break;
-      }
-    } catch (error) {
-      // Out of time: hand back the items read so far; the cursor resumes after them.
-      if (!(error instanceof ReadStopped)) throw error;
-      next = error.next;
-    }
-    return { items, cursor: next ? codec.encodeKey(binding, next) : undefined };
+    return readPage(this.target.executor, this.readPlan(false), cursor);
   }
 
   /** Counts matching items over all pages (Select COUNT: items are not transferred). */
   async count(): Promise<number> {
-    const request = this.with({ projection: undefined }).readRequest();
-    return countItems(this.db, request.operation, request.input, this.meta.name, this.state.pageSize ?? this.db.config.pageSize);
+    return countItems(this.target.executor, this.with({ projection: undefined }).readPlan(true));
+  }
+
+  /** The context of this read, checked by the extensions, and its plan. */
+  protected readPlan(forCount: boolean): ReadPlan<Projected<M, F>> {
+    const context = operationContext(this.target.executor, this.kind, this.target.model);
+    if (this.target.hooks) for (const h of this.target.hooks.all) h.checkRead?.(context);
+    return this.plan(context, forCount);
   }
 
   protected limitTo(n: number): this {
     return this.with({ limit: Math.min(n, this.state.limit ?? n) });
   }
 
-  protected binding(request: ReadRequest<unknown>): string {
-    const { ExclusiveStartKey: _s, Limit: _l, ...shape } = request.input;
-    return bindingOf([this.meta.name, request.operation, shape]);
+  /** What a cursor of this read is bound to: model, operation and the request without paging fields. */
+  protected binder(operation: string, input: Record<string, unknown>): () => string {
+    return () => {
+      const { ExclusiveStartKey: _s, Limit: _l, Segment: _g, ...shape } = input;
+      return bindingOf([this.meta.name, operation, shape]);
+    };
+  }
+
+  /** The read plan fields every builder fills the same way. */
+  protected planFields(context: OperationContext): Pick<ReadPlan<Projected<M, F>>, 'context' | 'label' | 'accepts' | 'decode' | 'limit' | 'pageSize' | 'filtered'> {
+    const entity = this.meta.entity;
+    const projection = this.state.projection;
+    const target = this.target;
+    return {
+      context,
+      label: this.label(),
+      accepts: entity ? (raw) => raw[entity.attribute] === undefined || raw[entity.attribute]?.S === entity.value : () => true,
+      decode: (raws) => decodeItems(context, target, raws, projection) as Promise<Projected<M, F>[]>,
+      limit: this.state.limit,
+      pageSize: this.state.pageSize ?? target.executor.config.pageSize,
+      // The entity guard alone rarely drops an item, so Limit can still follow the item limit.
+      filtered: this.state.filters.length > 0,
+    };
   }
 
   /** Filter (with the entity-type guard) and projection, compiled into `ph`. */
   protected commonInput(ph: Placeholders, keyAttributes: readonly string[], filtered = true): Record<string, unknown> {
     const input: Record<string, unknown> = {};
-    const context = this.context();
-    const filters = filtered ? this.state.filters.map((f) => compileCondition(this.meta, f, ph, context)) : [];
+    const label = this.label();
+    const filters = filtered ? this.state.filters.map((f) => compileCondition(this.meta, f, ph, label)) : [];
     if (this.meta.entity && filtered) {
       // In a shared table, other models' items carry another entity type: keep them out.
       ph.fixed('#_et', this.meta.entity.attribute, ':_et', { S: this.meta.entity.value });
@@ -250,20 +233,6 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
     }
     if (this.state.consistent) input.ConsistentRead = true;
     return input;
-  }
-
-  protected decoder(): (raw: AttributeMap) => Projected<M, F> | undefined {
-    const meta = this.meta;
-    const projection = this.state.projection;
-    const entity = meta.entity;
-    return (raw) => {
-      if (entity && raw[entity.attribute] !== undefined && raw[entity.attribute]?.S !== entity.value) return undefined;
-      const item = decodeItem(meta, raw);
-      if (!projection) return item as Projected<M, F>;
-      const out: Record<string, unknown> = {};
-      for (const name of projection) if (Object.hasOwn(item, name) && item[name] !== undefined) out[name] = item[name];
-      return out as Projected<M, F>;
-    };
   }
 }
 

@@ -11,7 +11,15 @@ import type {
   Projection,
   TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import type { Database } from '../database.js';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { operationContext } from '../client/context.js';
+import type { CommandClass, Executor } from '../client/executor.js';
 import { ModelDefinitionError, TimeoutError, ValidationError } from '../errors.js';
 import type { AnyModel, FieldMeta, IndexMeta } from '../model/model.js';
 
@@ -157,7 +165,12 @@ function modelList(models: AnyModel | readonly AnyModel[]): readonly AnyModel[] 
 /** Creates, compares and deletes tables from models. Get one with `tables(db)` (or `db.tables` on a DynamORM). */
 export class TableManager {
   /** @internal */
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Executor) {}
+
+  /** Sends one table-management request (operation kind `table`). */
+  private send<T>(command: CommandClass, operation: string, input: Record<string, unknown>): Promise<T> {
+    return this.db.send<T>(command, { operation, input, context: operationContext(this.db, 'table') });
+  }
 
   /**
    * Creates the table for `models` (several models may share one table), waits until it is active and
@@ -170,7 +183,7 @@ export class TableManager {
     const ttl = ttlAttribute(list);
     let description: TableDescription | undefined;
     try {
-      const out = await this.db.send<{ TableDescription?: TableDescription }>({ operation: 'CreateTable', input: { ...input } });
+      const out = await this.send<{ TableDescription?: TableDescription }>(CreateTableCommand, 'CreateTable', { ...input });
       description = out.TableDescription;
     } catch (error) {
       const exists = (error as { awsCode?: string }).awsCode === 'ResourceInUseException';
@@ -179,13 +192,10 @@ export class TableManager {
     if (options.wait !== false) description = await this.waitUntilActive(name, options.timeoutMs ?? 60_000);
     else description ??= await this.describe(name);
     if (ttl) {
-      const current = await this.db.send<{ TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string } }>({
-        operation: 'DescribeTimeToLive',
-        input: { TableName: name },
-      });
+      const current = await this.send<{ TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string } }>(DescribeTimeToLiveCommand, 'DescribeTimeToLive', { TableName: name });
       const status = current.TimeToLiveDescription?.TimeToLiveStatus;
       if (status !== 'ENABLED' && status !== 'ENABLING') {
-        await this.db.send({ operation: 'UpdateTimeToLive', input: { TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: ttl } } });
+        await this.send(UpdateTimeToLiveCommand, 'UpdateTimeToLive', { TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: ttl } });
       }
     }
     return description ?? {};
@@ -194,7 +204,7 @@ export class TableManager {
   /** Describes a table, or `undefined` when it does not exist. */
   async describe(tableName: string): Promise<TableDescription | undefined> {
     try {
-      const out = await this.db.send<{ Table?: TableDescription }>({ operation: 'DescribeTable', input: { TableName: tableName } });
+      const out = await this.send<{ Table?: TableDescription }>(DescribeTableCommand, 'DescribeTable', { TableName: tableName });
       return out.Table;
     } catch (error) {
       if ((error as { awsCode?: string }).awsCode === 'ResourceNotFoundException') return undefined;
@@ -260,10 +270,7 @@ export class TableManager {
     }
     check('stream', wanted.StreamSpecification?.StreamViewType, table.StreamSpecification?.StreamEnabled ? table.StreamSpecification.StreamViewType : undefined);
     const ttl = ttlAttribute(list);
-    const ttlState = await this.db.send<{ TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string } }>({
-      operation: 'DescribeTimeToLive',
-      input: { TableName: name },
-    });
+    const ttlState = await this.send<{ TimeToLiveDescription?: { TimeToLiveStatus?: string; AttributeName?: string } }>(DescribeTimeToLiveCommand, 'DescribeTimeToLive', { TableName: name });
     const enabled = ['ENABLED', 'ENABLING'].includes(ttlState.TimeToLiveDescription?.TimeToLiveStatus ?? '');
     check('ttl', ttl, enabled ? ttlState.TimeToLiveDescription?.AttributeName : undefined);
     return diffs;
@@ -272,7 +279,7 @@ export class TableManager {
   /** Deletes a model's table (tests and tooling). Missing tables are ignored. */
   async delete(model: AnyModel): Promise<void> {
     try {
-      await this.db.send({ operation: 'DeleteTable', input: { TableName: this.db.tableName(model) } });
+      await this.send(DeleteTableCommand, 'DeleteTable', { TableName: this.db.tableName(model) });
     } catch (error) {
       if ((error as { awsCode?: string }).awsCode !== 'ResourceNotFoundException') throw error;
     }
@@ -280,6 +287,6 @@ export class TableManager {
 }
 
 /** Table creation, comparison and deletion from models, for one database (its client and table prefix). */
-export function tables(db: Database): TableManager {
+export function tables(db: Executor): TableManager {
   return new TableManager(db);
 }

@@ -1,19 +1,22 @@
 /**
- * Item operations on one model: create, put, get, update, delete. Each builds a plain DynamoDB input
- * (validated and encoded before anything is sent), sends it through the database's middleware chain
- * and decodes the answer into a typed item. Conditional-check failures become typed errors that say
- * why: the item exists, is missing, or has another version.
+ * Item operations on one model: create, put, get, update, delete. Writes go through the one write
+ * path (write/unit.ts: planned, validated and encoded before anything is sent, companion actions of
+ * extensions added); reads decode through read/decode.ts. Conditional-check failures become typed
+ * errors that say why: the item exists, is missing, or has another version.
  */
-import type { Database } from '../database.js';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { operationContext, type OperationKind } from '../client/context.js';
+import type { Executor, ModelTarget } from '../client/executor.js';
 import { ItemNotFoundError, ValidationError } from '../errors.js';
-import type { ConditionInput } from '../expr/condition.js';
+import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
-import { decodeItem, decodeStoredForError, encodeKey, type AttributeMap } from '../model/item-codec.js';
+import { resolveHooks, type ResolvedHooks } from '../extensions/extension.js';
+import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
-import type { ConditionOp, OperandOf } from '../expr/condition.js';
-import { QueryBuilder } from './query.js';
-import { planCreate, planDelete, planPut, planUpdate, type WritePlan } from './write-plans.js';
+import { decodeItems, decodeOne } from '../read/decode.js';
+import { QueryBuilder } from '../read/query.js';
+import { planWrite, sendWrite, type WriteRequest, type WriteUnit } from '../write/unit.js';
 
 /** Top-level field names of a model's item. */
 export type ItemField<M extends AnyModel> = keyof Item<M> & string;
@@ -74,23 +77,28 @@ export interface DeleteOptions<M extends AnyModel> {
 
 /**
  * Typed operations on the items of one model: writes, reads and queries. Get one with
- * `db.model(Model)`. A {@link DynamORM} database's handles also batch and scan ({@link FullModelClient});
+ * `db.model(Model)`. A `DynamORM` database's handles also batch and scan ({@link FullModelClient});
  * with the core Database those are the functions `batchGet(db, …)`, `scan(db, Model)`, ….
  */
-export class ModelClient<M extends AnyModel> {
-  private readonly meta: CompiledModel;
+export class ModelClient<M extends AnyModel> implements ModelTarget {
+  /** @internal The compiled model. */
+  readonly meta: CompiledModel;
+  /** @internal The hooks of the extensions that apply to this model (`undefined`: none). */
+  readonly hooks: ResolvedHooks | undefined;
 
   /** @internal Use `db.model(M)`. */
   constructor(
-    protected readonly db: Database,
+    readonly executor: Executor,
     readonly model: M,
   ) {
     this.meta = model.compiled;
+    const extensions = executor.config.extensions;
+    this.hooks = extensions.length + model.extensions.length === 0 ? undefined : resolveHooks([...extensions, ...model.extensions], model);
   }
 
   /** The physical table name. */
   get tableName(): string {
-    return this.db.tableName(this.model);
+    return this.executor.tableName(this.model);
   }
 
   /**
@@ -99,12 +107,12 @@ export class ModelClient<M extends AnyModel> {
    * query fails with NoUsableIndexError: it never falls back to a scan.
    */
   where<P extends FieldPath<M>, O extends ConditionOp>(path: P, op: O, value: OperandOf<ValueAt<Item<M>, P>, O>): QueryBuilder<M> {
-    return QueryBuilder.start(this.db, this.model, [{ path, op, value }]);
+    return QueryBuilder.start(this, [{ path, op, value }]);
   }
 
   /** A query with no condition yet (add `where()` calls; name an index with `.index()`). */
   query(): QueryBuilder<M> {
-    return QueryBuilder.start(this.db, this.model);
+    return QueryBuilder.start(this);
   }
 
   /**
@@ -112,9 +120,9 @@ export class ModelClient<M extends AnyModel> {
    * Defaults, createdAt/updatedAt, version 1 and key templates are filled in. Returns the stored item.
    */
   async create(input: CreateInput<M>, options: CreateOptions<M> = {}): Promise<Item<M>> {
-    const plan = planCreate(this.planContext(), input as Record<string, unknown>, options.condition as ConditionInput<never> | undefined);
-    await this.write(plan);
-    return decodeItem(this.meta, plan.item as AttributeMap) as Item<M>;
+    const unit = await this.plan({ kind: 'create', input: input as Record<string, unknown>, key: undefined, options: options as WriteRequest['options'] });
+    await sendWrite(unit);
+    return (await decodeOne(unit.context, this, unit.primary.item)) as Item<M>;
   }
 
   /**
@@ -123,9 +131,9 @@ export class ModelClient<M extends AnyModel> {
    * the written version is the expected one plus one.
    */
   async put(input: CreateInput<M> & { version?: number }, options: PutOptions<M> = {}): Promise<Item<M>> {
-    const plan = planPut(this.planContext(), input as Record<string, unknown>, options as PutOptions<never>);
-    await this.write(plan);
-    return decodeItem(this.meta, plan.item as AttributeMap) as Item<M>;
+    const unit = await this.plan({ kind: 'put', input: input as Record<string, unknown>, key: undefined, options: options as WriteRequest['options'] });
+    await sendWrite(unit);
+    return (await decodeOne(unit.context, this, unit.primary.item)) as Item<M>;
   }
 
   /**
@@ -136,22 +144,23 @@ export class ModelClient<M extends AnyModel> {
     key: KeyOrItem<M>,
     options: GetOptions<F, R> = {},
   ): Promise<Projected<M, F> | (R extends true ? never : undefined)> {
-    const context = `${this.meta.name}.get`;
-    const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, context);
-    const input: Record<string, unknown> = { TableName: this.tableName, Key: encodedKey };
+    const context = operationContext(this.executor, 'get', this.model);
+    if (this.hooks) for (const h of this.hooks.all) h.checkRead?.(context);
+    const label = `${this.meta.name}.get`;
+    const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, label);
+    const input: Record<string, unknown> = { TableName: context.table, Key: encodedKey };
     if (options.consistent) input.ConsistentRead = true;
     if (options.projection) {
       const ph = new Placeholders();
-      input.ProjectionExpression = this.projection(options.projection, ph, context);
+      input.ProjectionExpression = this.projection(options.projection, ph, label);
       input.ExpressionAttributeNames = ph.names;
     }
-    const output = await this.db.send<{ Item?: AttributeMap }>({ operation: 'GetItem', input, model: this.meta.name });
+    const output = await this.executor.send<{ Item?: AttributeMap }>(GetItemCommand, { operation: 'GetItem', input, model: this.meta.name, context });
     if (!output.Item) {
       if (options.required) throw new ItemNotFoundError({ model: this.meta.name, key: fields });
       return undefined as never;
     }
-    const item = decodeItem(this.meta, output.Item);
-    return (options.projection ? pick(item, options.projection) : item) as Projected<M, F>;
+    return (await decodeItems(context, this, [output.Item], options.projection))[0] as Projected<M, F>;
   }
 
   /**
@@ -160,9 +169,13 @@ export class ModelClient<M extends AnyModel> {
    * ({@link VersionConflictError} on mismatch, and nothing changes).
    */
   async update(key: KeyOrItem<M>, patch: UpdatePatch<M>, options: UpdateOptions<M> = {}): Promise<Item<M>> {
-    const plan = planUpdate(this.planContext(), key as Record<string, unknown>, patch as Record<string, unknown>, options as UpdateOptions<never>);
-    const output = await this.write(plan, { ReturnValues: 'ALL_NEW' });
-    return decodeItem(this.meta, output.Attributes ?? {}) as Item<M>;
+    const unit = await this.plan({
+      kind: 'update',
+      input: patch as Record<string, unknown>,
+      key: key as Record<string, unknown>,
+      options: options as WriteRequest['options'],
+    });
+    return (await decodeOne(unit.context, this, (await sendWrite(unit, 'ALL_NEW')) ?? {})) as Item<M>;
   }
 
   /**
@@ -172,50 +185,28 @@ export class ModelClient<M extends AnyModel> {
   async delete(key: KeyOrItem<M>, options: DeleteOptions<M> & { returnOld: true }): Promise<Item<M> | undefined>;
   async delete(key: KeyOrItem<M>, options?: DeleteOptions<M>): Promise<void>;
   async delete(key: KeyOrItem<M>, options: DeleteOptions<M> = {}): Promise<Item<M> | undefined | void> {
-    const plan = planDelete(this.planContext(), key as Record<string, unknown>, options as DeleteOptions<never>);
-    const output = await this.write(plan, options.returnOld ? { ReturnValues: 'ALL_OLD' } : {});
-    if (options.returnOld) return output.Attributes ? (decodeItem(this.meta, output.Attributes) as Item<M>) : undefined;
+    const unit = await this.plan({ kind: 'delete', input: undefined, key: key as Record<string, unknown>, options: options as WriteRequest['options'] });
+    const old = await sendWrite(unit, options.returnOld ? 'ALL_OLD' : undefined);
+    if (options.returnOld) return (await decodeOne(unit.context, this, old)) as Item<M> | undefined;
   }
 
-  /** @internal What write plans need to know about this model. */
-  planContext(): { meta: CompiledModel; tableName: string; now: Date } {
-    return { meta: this.meta, tableName: this.tableName, now: this.db.config.clock() };
+  /** Plans a write of this model (its context read once, extensions applied). */
+  private plan(write: WriteRequest): WriteUnit | Promise<WriteUnit> {
+    return planWrite(this, operationContext(this.executor, write.kind as OperationKind, this.model), write);
   }
 
-  /** Sends a write plan; a failed condition is explained with the stored item. */
-  private async write(plan: WritePlan, extra: Record<string, unknown> = {}): Promise<{ Attributes?: AttributeMap }> {
-    // Object.assign, not a spread: V8 is slow to add a key to an object made by spreading (decisions.md).
-    const request: Record<string, unknown> = Object.assign({}, plan.input, extra);
-    if (request.ConditionExpression) request.ReturnValuesOnConditionCheckFailure = 'ALL_OLD';
-    try {
-      return await this.db.send<{ Attributes?: AttributeMap }>({ operation: plan.operation, input: request, model: this.meta.name });
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const old = (error as { Item?: AttributeMap }).Item;
-      const err = plan.explain(old ? decodeStoredForError(this.meta, old) : undefined);
-      (err as { cause?: unknown }).cause = error;
-      throw err;
-    }
-  }
-
-  private projection(fieldNames: readonly string[], ph: Placeholders, context: string): string {
+  private projection(fieldNames: readonly string[], ph: Placeholders, label: string): string {
     if (fieldNames.length === 0) {
-      throw new ValidationError([{ path: [], rule: 'projection', message: 'projection needs at least one field' }], context);
+      throw new ValidationError([{ path: [], rule: 'projection', message: 'projection needs at least one field' }], label);
     }
     const stored = new Set<string>();
     for (const name of fieldNames) {
       const field = this.meta.byName.get(name);
-      if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], context);
+      if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], label);
       stored.add(field.stored);
       // Template fields parse back into their components, so project the template too.
       for (const t of this.meta.templates) if (t.template?.fields.includes(name)) stored.add(t.stored);
     }
     return [...stored].map((s) => ph.name(s)).join(', ');
   }
-}
-
-function pick(record: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of names) if (Object.hasOwn(record, name) && record[name] !== undefined) out[name] = record[name];
-  return out;
 }

@@ -2,19 +2,20 @@
  * The query builder. `db.model(M).where(...)` plans a Query on the table or an index chosen from the
  * conditions, or a GetItem when the whole primary key is given.
  */
-import type { Database } from '../database.js';
+import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from '../client/context.js';
+import type { ModelTarget } from '../client/executor.js';
 import { ValidationError } from '../errors.js';
 import { conditionPaths, type ConditionOp, type OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
+import type { ItemField, Projected } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import type { FieldPath, Item, ValueAt } from '../model/types.js';
-import { cursorCodec } from './cursor.js';
-import type { ItemField, Projected } from './model-client.js';
 import { keyConditionExpression, planQuery, type KeyConditionInput, type QueryPlan } from './query-plan.js';
-import { initialState, pageSizeOf, ReadBuilder, type AttributeMap, type Page, type ReadState } from './read-builder.js';
-import type { ReadRequest } from './reader.js';
+import { initialState, ReadBuilder, type ReadState } from './read-builder.js';
+import type { ReadPlan } from './runner.js';
 
-export type { Page } from './read-builder.js';
+export type { Page } from './runner.js';
 
 interface QueryState extends ReadState {
   readonly conditions: readonly KeyConditionInput[];
@@ -25,16 +26,18 @@ interface QueryState extends ReadState {
  * `filter()` narrows further. With the whole primary key given and no filter, it reads with GetItem.
  */
 export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<M>> extends ReadBuilder<M, F, QueryState> {
+  protected readonly kind = 'query';
+
   /** @internal */
-  static start<M extends AnyModel>(db: Database, model: M, conditions: readonly KeyConditionInput[] = []): QueryBuilder<M> {
-    return new QueryBuilder(db, model, Object.assign(initialState(), { conditions }));
+  static start<M extends AnyModel>(target: ModelTarget, conditions: readonly KeyConditionInput[] = []): QueryBuilder<M> {
+    return new QueryBuilder(target, Object.assign(initialState(), { conditions }));
   }
 
   protected with(changes: Partial<QueryState>): this {
-    return new QueryBuilder(this.db, this.model, { ...this.state, ...changes }) as this;
+    return new QueryBuilder(this.target, Object.assign({}, this.state, changes)) as this;
   }
 
-  protected context(): string {
+  protected label(): string {
     return `${this.meta.name}.query`;
   }
 
@@ -51,27 +54,31 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
   /** Sort-key order: `asc` (default) or `desc`. */
   order(direction: 'asc' | 'desc'): this {
     if (direction !== 'asc' && direction !== 'desc') {
-      throw new ValidationError([{ path: [], rule: 'order', message: 'order is asc or desc' }], this.context());
+      throw new ValidationError([{ path: [], rule: 'order', message: 'order is asc or desc' }], this.label());
     }
     return this.with({ order: direction });
   }
 
   /** The index the query would use (`undefined` for the table) and whether GetItem serves it. */
   explain(): { index: string | undefined; indexName: string | undefined; getItem: boolean } {
-    const plan = this.plan();
+    const plan = this.keyPlan(undefined);
     return { index: plan.indexAlias, indexName: plan.indexName, getItem: this.usesGetItem(plan) };
   }
 
   toInput(): Record<string, unknown> {
-    return this.build().input;
+    return this.build(this.keyPlan(undefined)).input;
   }
 
-  private plan(): QueryPlan {
-    const plan = planQuery(this.meta, this.state.conditions, this.state.index, this.context());
+  /** The key plan: the index chosen for the conditions (and the extensions' key conditions, such as a tenant's). */
+  private keyPlan(context: OperationContext | undefined): QueryPlan {
+    let conditions = this.state.conditions;
+    const hooks = this.target.hooks;
+    if (hooks && context) for (const h of hooks.all) if (h.readConditions) conditions = [...conditions, ...h.readConditions(context)];
+    const plan = planQuery(this.meta, conditions, this.state.index, this.label());
     if (this.state.consistent && plan.type === 'global') {
       throw new ValidationError(
         [{ path: [], rule: 'consistent-read', message: `index ${plan.indexAlias} is a global secondary index: DynamoDB cannot read it consistently` }],
-        this.context(),
+        this.label(),
       );
     }
     return plan;
@@ -81,8 +88,7 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
     return plan.fullKey !== undefined && this.state.filters.length === 0 && this.state.order === 'asc';
   }
 
-  private build(): { plan: QueryPlan; input: Record<string, unknown> } {
-    const plan = this.plan();
+  private build(plan: QueryPlan): { plan: QueryPlan; input: Record<string, unknown> } {
     // DynamoDB refuses filters on the key attributes of the index being queried: say so before sending.
     if (this.state.filters.length > 0) {
       const keyAttributes = new Set(plan.ownKeyAttributes);
@@ -92,14 +98,14 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
           if (field && keyAttributes.has(field.stored)) {
             throw new ValidationError(
               [{ path: [path], rule: 'filter-on-key', message: `is a key of the ${plan.indexAlias ?? 'table'} being queried: use where() instead of filter()` }],
-              this.context(),
+              this.label(),
             );
           }
         }
       }
     }
     const ph = new Placeholders();
-    const input: Record<string, unknown> = { TableName: this.db.tableName(this.model) };
+    const input: Record<string, unknown> = { TableName: this.target.executor.tableName(this.target.model) };
     if (plan.indexName) input.IndexName = plan.indexName;
     input.KeyConditionExpression = keyConditionExpression(plan, ph);
     Object.assign(input, this.commonInput(ph, plan.keyAttributes));
@@ -108,49 +114,20 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
     return { plan, input };
   }
 
-  protected readRequest(): ReadRequest<Projected<M, F>> {
-    return this.requestFor(this.build());
-  }
-
-  private requestFor({ plan, input }: { plan: QueryPlan; input: Record<string, unknown> }): ReadRequest<Projected<M, F>> {
-    return {
-      operation: 'Query',
-      input,
-      model: this.meta.name,
-      decode: this.decoder(),
-      keyAttributes: plan.keyAttributes,
-      // The entity guard alone rarely drops an item, so Limit can still follow the item limit.
-      filtered: this.state.filters.length > 0,
-      ...(this.state.limit !== undefined ? { limit: this.state.limit } : {}),
-      ...pageSizeOf(this.state.pageSize ?? this.db.config.pageSize),
-    };
-  }
-
-  override async *pages(): AsyncGenerator<Projected<M, F>[]> {
-    const built = this.build();
-    const { plan } = built;
-    if (!this.usesGetItem(plan)) {
-      yield* this.pagesOf(this.requestFor(built));
-      return;
+  protected plan(context: OperationContext, forCount: boolean): ReadPlan<Projected<M, F>> {
+    const keyPlan = this.keyPlan(context);
+    const { input } = this.build(keyPlan);
+    const fields = this.planFields(context);
+    const binding = this.binder('Query', input);
+    if (forCount || !this.usesGetItem(keyPlan)) {
+      return Object.assign(fields, { operation: 'Query' as const, command: QueryCommand, inputs: [input], keyAttributes: keyPlan.keyAttributes, binding });
     }
-    // The whole primary key is known: one GetItem instead of a Query.
+    // The whole primary key is known: one GetItem instead of a Query (GetItem has no filter: the
+    // entity check happens on decode).
     const ph = new Placeholders();
-    const common = this.commonInput(ph, plan.keyAttributes, false); // GetItem has no filter: the entity check happens on decode
-    const input: Record<string, unknown> = { TableName: this.db.tableName(this.model), Key: plan.fullKey, ...common };
-    if (input.ProjectionExpression) input.ExpressionAttributeNames = ph.names;
-    const output = await this.db.send<{ Item?: AttributeMap }>({ operation: 'GetItem', input, model: this.meta.name });
-    const item = output.Item ? this.decoder()(output.Item) : undefined;
-    yield item === undefined ? [] : [item];
-  }
-
-  override async page(cursor?: string): Promise<Page<Projected<M, F>>> {
-    if (this.usesGetItem(this.plan())) {
-      if (cursor !== undefined) cursorCodec(this.db.config.cursorSecret).decodeKey(this.binding(this.readRequest()), cursor);
-      const items: Projected<M, F>[] = [];
-      for await (const page of this.pages()) items.push(...page);
-      return { items, cursor: undefined };
-    }
-    return super.page(cursor);
+    const common = this.commonInput(ph, keyPlan.keyAttributes, false);
+    const get: Record<string, unknown> = Object.assign({ TableName: input.TableName, Key: keyPlan.fullKey }, common);
+    if (get.ProjectionExpression) get.ExpressionAttributeNames = ph.names;
+    return Object.assign(fields, { operation: 'GetItem' as const, command: GetItemCommand, inputs: [get], keyAttributes: keyPlan.keyAttributes, binding });
   }
 }
-

@@ -3,18 +3,19 @@
  * read with one Query and returned as a union of the models, each item decoded by its own model
  * (chosen by the entity-type attribute every item carries).
  */
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { Database } from '../database.js';
+import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { operationContext } from '../client/context.js';
+import type { Executor } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { ModelDefinitionError, ValidationError } from '../errors.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { Issues } from '../marshal/codec.js';
-import { decodeItem, templateValue } from '../model/item-codec.js';
+import { templateValue } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel, FieldMeta } from '../model/model.js';
 import type { Item } from '../model/types.js';
-import { bindingOf, cursorCodec } from './cursor.js';
-import type { Page } from './query.js';
-import { readPages, ReadStopped, type ReadRequest } from './reader.js';
+import { bindingOf } from './cursor.js';
+import { decodeMixed } from './decode.js';
+import { readPage, readPages, type Page, type ReadPlan } from './runner.js';
 
 type AttributeMap = Record<string, AttributeValue>;
 
@@ -43,7 +44,7 @@ export class Collection<const Ms extends readonly AnyModel[]> {
 
   /** @internal */
   constructor(
-    private readonly db: Database,
+    private readonly db: Executor,
     private readonly models: Ms,
     private readonly options: { readonly index?: string; readonly limit?: number; readonly order?: 'asc' | 'desc' } = {},
   ) {
@@ -108,36 +109,53 @@ export class Collection<const Ms extends readonly AnyModel[]> {
     return value;
   }
 
-  private request(values: Record<string, unknown>): ReadRequest<CollectionItem<Ms>> {
+  private plan(values: Record<string, unknown>): ReadPlan<CollectionItem<Ms>> {
     const ph = new Placeholders();
+    const first = this.models[0] as AnyModel;
     const input: Record<string, unknown> = {
-      TableName: this.db.tableName(this.models[0] as AnyModel),
+      TableName: this.db.tableName(first),
       KeyConditionExpression: `${ph.name(this.key.attribute)} = ${ph.value(this.partitionValue(values))}`,
     };
     if (this.key.indexName) input.IndexName = this.key.indexName;
     if (this.options.order === 'desc') input.ScanIndexForward = false;
     Object.assign(input, ph.attributes());
+    const context = Object.assign(operationContext(this.db, 'query'), { table: input.TableName as string });
     const entityAttribute = this.key.meta.entity?.attribute as string;
-    const decode = (raw: AttributeMap): CollectionItem<Ms> | undefined => {
+    const modelOf = (raw: AttributeMap) => {
       const type = raw[entityAttribute]?.S;
-      const model = type === undefined ? undefined : this.byEntity.get(type);
-      if (!model || (model.compiled.entity?.attribute ?? entityAttribute) !== entityAttribute) return undefined;
-      return { model: model.name, item: decodeItem(model.compiled, raw) } as CollectionItem<Ms>;
+      return type === undefined ? undefined : this.byEntity.get(type);
     };
     return {
+      context,
       operation: 'Query',
-      input,
-      decode,
+      command: QueryCommand,
+      inputs: [input],
+      label: 'collection',
+      accepts: (raw) => modelOf(raw) !== undefined,
+      decode: (raws) =>
+        decodeMixed(
+          context,
+          raws,
+          (raw) => this.db.target(modelOf(raw) as AnyModel),
+          (target, item) => ({ model: target.model.name, item }) as CollectionItem<Ms>,
+        ),
       keyAttributes: [...new Set(this.key.keyAttributes)],
+      limit: this.options.limit,
+      pageSize: undefined,
       filtered: true,
-      ...(this.options.limit !== undefined ? { limit: this.options.limit } : {}),
+      binding: () => bindingOf(['collection', this.models.map((m) => m.name), input]),
     };
   }
 
   /** Every item of the partition that belongs to one of the models, in sort-key order. */
   async all(values: Record<string, unknown>): Promise<CollectionItem<Ms>[]> {
     const out: CollectionItem<Ms>[] = [];
-    for await (const item of this.stream(values)) out.push(item);
+    try {
+      for await (const page of readPages(this.db, this.plan(values))) out.push(...page);
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) throw new DeadlineExceededError(error.message, { cursor: error.cursor, items: out });
+      throw error;
+    }
     return out;
   }
 
@@ -149,47 +167,18 @@ export class Collection<const Ms extends readonly AnyModel[]> {
     return groups as CollectionGroups<Ms>;
   }
 
-  /** The partition's items one at a time, one page in memory. */
+  /** The partition's items one at a time, one page in memory; before a deadline it stops with a cursor for `page(values, cursor)`. */
   async *stream(values: Record<string, unknown>): AsyncGenerator<CollectionItem<Ms>> {
-    const request = this.request(values);
-    try {
-      for await (const page of readPages(this.db, request)) yield* page.items;
-    } catch (error) {
-      if (!(error instanceof ReadStopped)) throw error;
-      const secret = this.db.config.cursorSecret;
-      throw new DeadlineExceededError('collection read stopped before the deadline; continue with page(values, cursor)', {
-        cursor: secret ? cursorCodec(secret).encodeKey(this.binding(request), error.next) : undefined,
-      });
-    }
-  }
-
-  private binding(request: ReadRequest<unknown>): string {
-    return bindingOf(['collection', this.models.map((m) => m.name), request.input]);
+    for await (const page of readPages(this.db, this.plan(values))) yield* page;
   }
 
   /** One page and a signed cursor for the next. */
   async page(values: Record<string, unknown>, cursor?: string): Promise<Page<CollectionItem<Ms>>> {
-    const request = this.request(values);
-    const binding = this.binding(request);
-    const codec = cursorCodec(this.db.config.cursorSecret);
-    const start = cursor === undefined ? undefined : codec.decodeKey(binding, cursor);
-    const items: CollectionItem<Ms>[] = [];
-    let next: AttributeMap | undefined;
-    try {
-      for await (const page of readPages(this.db, request, start)) {
-        items.push(...page.items);
-        next = page.next;
-        if (this.options.limit === undefined) break;
-      }
-    } catch (error) {
-      if (!(error instanceof ReadStopped)) throw error;
-      next = error.next;
-    }
-    return { items, cursor: next ? codec.encodeKey(binding, next) : undefined };
+    return readPage(this.db, this.plan(values), cursor);
   }
 }
 
 /** Several models sharing a partition key in one table, read with one query as a typed union. */
-export function collection<const Ms extends readonly AnyModel[]>(db: Database, models: Ms, options: { index?: string } = {}): Collection<Ms> {
+export function collection<const Ms extends readonly AnyModel[]>(db: Executor, models: Ms, options: { index?: string } = {}): Collection<Ms> {
   return new Collection(db, models, options);
 }

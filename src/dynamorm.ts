@@ -6,18 +6,14 @@
 import { resolveConfig, type DynamORMConfig, type ResolvedConfig } from './config.js';
 import { Database } from './database.js';
 import type { AnyModel } from './model/model.js';
-import { batchGet, batchWrite, type BatchGetRequest, type BatchGetResult, type BatchWriteRequest } from './ops/batch.js';
-import { FullModelClient } from './ops/full-model-client.js';
-import { collection, type Collection } from './ops/collection.js';
-import { tables, type TableManager } from './ops/table.js';
-import {
-  transactGet,
-  transaction,
-  type TransactGetRequest,
-  type TransactGetResult,
-  type TransactionOptions,
-  type TransactionWriter,
-} from './ops/transaction.js';
+import type { PluginStack } from './plugins/stack.js';
+import { FullModelClient } from './handles/full-model-client.js';
+import { batchGet, type BatchGetRequest, type BatchGetResult } from './read/batch-get.js';
+import { collection, type Collection } from './read/collection.js';
+import { transactGet, type TransactGetRequest, type TransactGetResult } from './read/transact-get.js';
+import { tables, type TableManager } from './tables/table.js';
+import { batchWrite, type BatchWriteRequest } from './write/batch-write.js';
+import { transaction, type TransactionOptions, type TransactionWriter } from './write/transaction.js';
 
 /** A database with every feature as a method. Create one per process (module scope) and reuse it. */
 export class DynamORM extends Database {
@@ -25,8 +21,8 @@ export class DynamORM extends Database {
   readonly tables: TableManager;
 
   /** @internal Use `DynamORM.create()`. */
-  protected constructor(config: ResolvedConfig) {
-    super(config);
+  protected constructor(config: ResolvedConfig, plugins?: PluginStack, partner?: string) {
+    super(config, plugins, partner);
     this.tables = tables(this);
   }
 

@@ -1,7 +1,8 @@
 /**
  * Write plans: the validated, encoded DynamoDB input of one create/put/update/delete/condition check,
- * plus how to explain its conditional failure. Single writes (ModelClient) and transactions build the
- * same plans, so both check versions and existence exactly alike.
+ * plus how to explain its conditional failure. Pure functions: nothing here sends or reads. Single
+ * writes, transactions and batch writes build the same plans (write/unit.ts), so all of them check
+ * versions and existence exactly alike.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
@@ -31,7 +32,8 @@ export interface WritePlan {
   explain(stored: Record<string, unknown> | undefined): Error;
 }
 
-interface PlanContext {
+/** What a plan needs to know: the model, its physical table and the operation's clock reading. */
+export interface PlanContext {
   readonly meta: CompiledModel;
   readonly tableName: string;
   readonly now: Date;
@@ -44,8 +46,8 @@ function conditionFields(conditions: string[], ph: Placeholders): Record<string,
   return fields;
 }
 
-function userCondition(ctx: PlanContext, condition: ConditionInput<never> | undefined, ph: Placeholders, context: string): string[] {
-  return condition ? [compileCondition(ctx.meta, buildCondition(condition), ph, context)] : [];
+function userCondition(ctx: PlanContext, condition: ConditionInput<never> | undefined, ph: Placeholders, label: string): string[] {
+  return condition ? [compileCondition(ctx.meta, buildCondition(condition), ph, label)] : [];
 }
 
 function targetOf(meta: CompiledModel, values: Record<string, unknown>): ErrorTarget {
@@ -74,10 +76,10 @@ function explainFailure(
 }
 
 /** Expected version for update/delete: explicit option, else the key object's version field. */
-function expectedVersionOf(meta: CompiledModel, key: Record<string, unknown>, option: number | 'any' | undefined, context: string) {
+function expectedVersionOf(meta: CompiledModel, key: Record<string, unknown>, option: number | 'any' | undefined, label: string) {
   const field = meta.version;
   if (!field) {
-    if (option !== undefined) throw new ValidationError([{ path: [], rule: 'version', message: `${meta.name} has no version attribute` }], context);
+    if (option !== undefined) throw new ValidationError([{ path: [], rule: 'version', message: `${meta.name} has no version attribute` }], label);
     return undefined;
   }
   const expected = option ?? (key[field.name] as number | undefined);
@@ -91,11 +93,11 @@ function expectedVersionOf(meta: CompiledModel, key: Record<string, unknown>, op
           message: `${meta.name} is versioned: pass the item you read (with ${field.name}) or { expectedVersion }`,
         },
       ],
-      context,
+      label,
     );
   }
   if (!Number.isSafeInteger(expected) || expected < 1) {
-    throw new ValidationError([{ path: [field.name], rule: 'version', message: 'expected version must be a positive integer' }], context);
+    throw new ValidationError([{ path: [field.name], rule: 'version', message: 'expected version must be a positive integer' }], label);
   }
   return expected;
 }
@@ -108,10 +110,10 @@ function existenceAndVersion(meta: CompiledModel, ph: Placeholders, expected: nu
 
 /** create(): PutItem that requires the key to be free. */
 export function planCreate(ctx: PlanContext, input: Record<string, unknown>, condition?: ConditionInput<never>): WritePlan {
-  const context = `${ctx.meta.name}.create`;
-  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, context });
+  const label = `${ctx.meta.name}.create`;
+  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, label, table: ctx.tableName });
   const ph = new Placeholders();
-  const conditions = [`attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, context)];
+  const conditions = [`attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, label)];
   const target = targetOf(ctx.meta, input);
   return {
     operation: 'PutItem',
@@ -125,18 +127,18 @@ export function planCreate(ctx: PlanContext, input: Record<string, unknown>, con
 
 /** put(): PutItem; on a versioned model a compare-and-swap on the version (0 = must not exist). */
 export function planPut(ctx: PlanContext, input: Record<string, unknown>, options: { condition?: ConditionInput<never>; expectedVersion?: number }): WritePlan {
-  const context = `${ctx.meta.name}.put`;
+  const label = `${ctx.meta.name}.put`;
   const versionField = ctx.meta.version;
   const expected = versionField ? (options.expectedVersion ?? (input[versionField.name] as number | undefined) ?? 0) : undefined;
   if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
-    throw new ValidationError([{ path: ['version'], rule: 'version', message: 'expected version must be a non-negative integer' }], context);
+    throw new ValidationError([{ path: ['version'], rule: 'version', message: 'expected version must be a non-negative integer' }], label);
   }
   let fields = input;
   if (versionField) {
     const { [versionField.name]: _version, ...rest } = input;
     fields = rest;
   }
-  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), context });
+  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), label, table: ctx.tableName });
   const ph = new Placeholders();
   const conditions: string[] = [];
   if (versionField && expected !== undefined) {
@@ -146,7 +148,7 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
         : `${ph.name(versionField.stored)} = ${ph.value({ N: String(expected) })}`,
     );
   }
-  conditions.push(...userCondition(ctx, options.condition, ph, context));
+  conditions.push(...userCondition(ctx, options.condition, ph, label));
   const target = targetOf(ctx.meta, input);
   return {
     operation: 'PutItem',
@@ -158,9 +160,9 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
 }
 
 /** What update and delete share: the encoded key, the expected version and how to explain a failure. */
-function keyedWrite(ctx: PlanContext, key: Record<string, unknown>, option: number | 'any' | undefined, context: string) {
-  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
-  const expected = expectedVersionOf(ctx.meta, key, option, context);
+function keyedWrite(ctx: PlanContext, key: Record<string, unknown>, option: number | 'any' | undefined, label: string) {
+  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, label);
+  const expected = expectedVersionOf(ctx.meta, key, option, label);
   const target: ErrorTarget = { model: ctx.meta.name, key: fields };
   const explain = (old: Record<string, unknown> | undefined) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false);
   return { encodedKey, expected, target, explain };
@@ -173,12 +175,13 @@ export function planUpdate(
   patch: Record<string, unknown>,
   options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
 ): WritePlan {
-  const context = `${ctx.meta.name}.update`;
-  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, context);
+  const label = `${ctx.meta.name}.update`;
+  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, label);
   const ph = new Placeholders();
   const nextVersion = expected === undefined ? undefined : expected === 'any' ? ('increment' as const) : expected + 1;
-  const updateExpression = compileUpdate(ctx.meta, patch, { now: ctx.now, ...(nextVersion !== undefined ? { nextVersion } : {}) }, ph, context);
-  const conditions = [...existenceAndVersion(ctx.meta, ph, expected), ...userCondition(ctx, options.condition, ph, context)];
+  const extras = { now: ctx.now, nextVersion, place: { table: ctx.tableName, key: encodedKey } };
+  const updateExpression = compileUpdate(ctx.meta, patch, extras, ph, label);
+  const conditions = [...existenceAndVersion(ctx.meta, ph, expected), ...userCondition(ctx, options.condition, ph, label)];
   return {
     operation: 'UpdateItem',
     input: { TableName: ctx.tableName, Key: encodedKey, UpdateExpression: updateExpression, ...conditionFields(conditions, ph) },
@@ -193,10 +196,10 @@ export function planDelete(
   key: Record<string, unknown>,
   options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
 ): WritePlan {
-  const context = `${ctx.meta.name}.delete`;
-  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, context);
+  const label = `${ctx.meta.name}.delete`;
+  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, label);
   const ph = new Placeholders();
-  const conditions = [...(expected === undefined ? [] : existenceAndVersion(ctx.meta, ph, expected)), ...userCondition(ctx, options.condition, ph, context)];
+  const conditions = [...(expected === undefined ? [] : existenceAndVersion(ctx.meta, ph, expected)), ...userCondition(ctx, options.condition, ph, label)];
   return {
     operation: 'DeleteItem',
     input: { TableName: ctx.tableName, Key: encodedKey, ...conditionFields(conditions, ph) },
@@ -207,10 +210,10 @@ export function planDelete(
 
 /** A condition check (transactions only): the item must exist and satisfy the condition. */
 export function planCheck(ctx: PlanContext, key: Record<string, unknown>, condition: ConditionInput<never>): WritePlan {
-  const context = `${ctx.meta.name}.check`;
-  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, context);
+  const label = `${ctx.meta.name}.check`;
+  const { key: encodedKey, fields } = encodeKey(ctx.meta, key, label);
   const ph = new Placeholders();
-  const conditions = userCondition(ctx, condition, ph, context);
+  const conditions = userCondition(ctx, condition, ph, label);
   const target = { model: ctx.meta.name, key: fields };
   return {
     operation: 'ConditionCheck',

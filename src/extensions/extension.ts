@@ -1,0 +1,84 @@
+/**
+ * Extensions: features that plug into fixed points of every operation on the models that opt in
+ * (unique values, idempotency, audit, field encryption, ephemeral fields, tenant scope). A feature
+ * declares itself once (`{ name, forModel }`); its hooks are resolved once per model handle, and a
+ * model no extension applies to gets `undefined`: its operations skip every hook and pay nothing.
+ *
+ * The fixed points, in the order an operation meets them:
+ * - writes: `adjustWrite` (change the input) → `prepare` (async set-up, e.g. fetch a data key) →
+ *   `wantsStoredItem` (read the stored item first) → the write is planned → `companions` (actions
+ *   written atomically with it, in one TransactWriteItems);
+ * - reads: `readConditions` (key conditions added to every query) and `checkRead` (refuse a read) →
+ *   `prepare` → the request → `beforeDecode` (once per page of stored items) → decoding;
+ * - batches: `batchWriteRefusal` says why the model cannot be batch-written.
+ */
+import type { OperationContext } from '../client/context.js';
+import type { AnyModel } from '../model/model.js';
+import type { AttributeMap } from '../model/item-codec.js';
+import type { KeyConditionInput } from '../read/query-plan.js';
+import type { WritePlan } from '../write/plans.js';
+
+/** A write before it is planned, as extensions see (and may replace) it. */
+export interface WriteIntent {
+  readonly kind: 'create' | 'put' | 'update' | 'delete' | 'check';
+  /** create/put: the item; update: the patch; delete/check: `undefined`. */
+  readonly input: Record<string, unknown> | undefined;
+  /** update/delete/check: the key object as given; create/put: `undefined` (the key is in the item). */
+  readonly key: Record<string, unknown> | undefined;
+}
+
+/** A planned write: what companions are built from. */
+export interface PlannedWrite {
+  readonly intent: WriteIntent;
+  /** The primary action (its DynamoDB input, target and error explanation). */
+  readonly primary: WritePlan;
+  /** The stored item before the write (decoded), when a hook asked for it and it exists. */
+  readonly stored: Record<string, unknown> | undefined;
+}
+
+/** What an extension does for one model. Every hook is optional. */
+export interface ModelHooks {
+  /** Returns the write to plan instead of `write` (stamp a tenant, drop ephemeral fields, ...). */
+  adjustWrite?(context: OperationContext, write: WriteIntent): WriteIntent;
+  /** Asynchronous set-up before a write is planned or a page is decoded (fetch a data key, ...). */
+  prepare?(context: OperationContext): Promise<void>;
+  /** Whether the write needs the stored item first (read strongly consistent before planning). */
+  wantsStoredItem?(context: OperationContext, write: WriteIntent): boolean;
+  /** Actions written atomically with the primary one (guard items, an audit record, ...). */
+  companions?(context: OperationContext, write: PlannedWrite): readonly WritePlan[];
+  /** Key conditions added to every query of the model (a tenant's partition, ...). */
+  readConditions?(context: OperationContext): readonly KeyConditionInput[];
+  /** Throws to refuse a read (a scan across tenants, say). */
+  checkRead?(context: OperationContext): void;
+  /** Runs before a page of stored items is decoded: once per page, not once per item or field. */
+  beforeDecode?(context: OperationContext, items: readonly AttributeMap[]): void | Promise<void>;
+  /** Why items of this model cannot be batch-written (a batch cannot carry companion actions). */
+  readonly batchWriteRefusal?: string;
+}
+
+/** A feature that plugs into the operations of the models it applies to. */
+export interface Extension {
+  /** The feature's name (in errors and docs). */
+  readonly name: string;
+  /** The hooks for `model`, or `undefined` when the feature does not apply to it. */
+  forModel(model: AnyModel): ModelHooks | undefined;
+}
+
+/** The hooks of every extension that applies to one model, in the order the extensions were given. */
+export interface ResolvedHooks {
+  readonly names: readonly string[];
+  readonly all: readonly ModelHooks[];
+}
+
+/** Resolves `extensions` for `model`; `undefined` when none applies (the model pays nothing). */
+export function resolveHooks(extensions: readonly Extension[], model: AnyModel): ResolvedHooks | undefined {
+  const names: string[] = [];
+  const all: ModelHooks[] = [];
+  for (const extension of extensions) {
+    const hooks = extension.forModel(model);
+    if (!hooks) continue;
+    names.push(extension.name);
+    all.push(hooks);
+  }
+  return all.length > 0 ? { names, all } : undefined;
+}

@@ -1,0 +1,273 @@
+/**
+ * The one read runner: queries, scans (parallel segments included), collections and GetItem reads
+ * all run a {@link ReadPlan} through these functions, which serve `pages`, `page` and `count` (and
+ * through them `first`, `all` and `stream`). Pages are fetched one at a time per segment, decoded a
+ * page at a time (read/decode.ts), cut at the item limit so a cursor resumes exactly after the last
+ * item returned, and stopped cleanly before a deadline.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from '../client/context.js';
+import type { CommandClass, Executor } from '../client/executor.js';
+import { DeadlineExceededError, timeForAnotherStep } from '../deadline.js';
+import { cursorCodec } from './cursor.js';
+
+type AttributeMap = Record<string, AttributeValue>;
+
+/** A read ready to run: plain DynamoDB inputs plus how to decode and resume it. Builders make them. */
+export interface ReadPlan<T> {
+  readonly context: OperationContext;
+  readonly operation: 'GetItem' | 'Query' | 'Scan';
+  readonly command: CommandClass;
+  /** One input per segment (one for GetItem and Query), without ExclusiveStartKey and Limit. */
+  readonly inputs: readonly Record<string, unknown>[];
+  /** For messages: `Payment.query`, `collection`, ... */
+  readonly label: string;
+  /** Whether a stored item is a result (another model's item in a shared table is not). */
+  readonly accepts: (raw: AttributeMap) => boolean;
+  /** Decodes one page of accepted items (read/decode.ts). */
+  readonly decode: (raws: AttributeMap[]) => Promise<T[]>;
+  /** Stored names of the key attributes a resume point needs. */
+  readonly keyAttributes: readonly string[];
+  /** Most items to return in all (after filtering). */
+  readonly limit: number | undefined;
+  /** Items DynamoDB evaluates per request (its `Limit`). */
+  readonly pageSize: number | undefined;
+  /** Whether a FilterExpression may drop items (then DynamoDB's Limit cannot be the item limit). */
+  readonly filtered: boolean;
+  /** What a cursor is bound to (computed only when a cursor is made or read). */
+  readonly binding: () => string;
+}
+
+/** A page of results and the cursor of the next page (`undefined` when there is none). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly cursor: string | undefined;
+}
+
+/** A read stopped before its deadline; `next` is where it resumes. */
+class ReadStopped extends Error {
+  constructor(readonly next: AttributeMap) {
+    super('read stopped before the deadline');
+  }
+}
+
+interface SegmentPage<T> {
+  readonly items: T[];
+  readonly next: AttributeMap | undefined;
+}
+
+function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap {
+  const key: AttributeMap = {};
+  for (const a of attributes) if (item[a] !== undefined) key[a] = item[a] as AttributeValue;
+  return key;
+}
+
+/**
+ * Pages of one segment from `start` on. When the item limit is reached inside a page, the page is cut
+ * and `next` is the key of the last item returned, so resuming reads nothing twice and skips nothing.
+ */
+async function* segmentPages<T>(executor: Executor, plan: ReadPlan<T>, segment: number, start: AttributeMap | undefined, limit = plan.limit): AsyncGenerator<SegmentPage<T>> {
+  let startKey = start && Object.keys(start).length > 0 ? start : undefined;
+  let remaining = limit ?? Infinity;
+  let lastPageMs = 0;
+  const deadline = plan.context.deadline;
+  const base = plan.inputs[segment] as Record<string, unknown>;
+  while (remaining > 0) {
+    // Under a deadline, only start a page that should finish in time; otherwise hand back where to resume.
+    if (startKey && !timeForAnotherStep(deadline, lastPageMs)) throw new ReadStopped(startKey);
+    const started = Date.now();
+    // Without a filter DynamoDB's Limit can follow the item limit; one item more tells whether
+    // anything follows, so a walk never ends on an empty page.
+    const pageLimit = plan.filtered ? plan.pageSize : Math.min(plan.pageSize ?? Infinity, remaining + 1);
+    const input: Record<string, unknown> = Object.assign({}, base); // not a spread: keys are added below
+    if (startKey) input.ExclusiveStartKey = startKey;
+    if (pageLimit !== undefined && pageLimit !== Infinity) input.Limit = pageLimit;
+    let output: { Items?: AttributeMap[]; LastEvaluatedKey?: AttributeMap };
+    try {
+      output = await executor.send(plan.command, { operation: plan.operation, input, model: plan.context.model, context: plan.context });
+    } catch (error) {
+      // A read aborted at the deadline changed nothing: resume from the page it was reading.
+      if (error instanceof DeadlineExceededError) throw new ReadStopped(startKey ?? {});
+      throw error;
+    }
+    lastPageMs = Date.now() - started;
+    const raws = output.Items ?? [];
+    const taken: AttributeMap[] = [];
+    let more = false; // a result follows the cut inside this page
+    for (const raw of raws) {
+      if (!plan.accepts(raw)) continue;
+      if (taken.length === remaining) {
+        more = true;
+        break;
+      }
+      taken.push(raw);
+    }
+    const cutAt = taken.length === remaining ? taken[taken.length - 1] : undefined;
+    remaining -= taken.length;
+    // Cut inside the page: resume after the last returned item, unless nothing after it in this page
+    // is a result (only skipped items, e.g. other models in a collection): then resume where DynamoDB
+    // stopped, so a cursor never leads to an empty last page when the end is already known.
+    const next = cutAt && more ? keyOf(cutAt, plan.keyAttributes) : output.LastEvaluatedKey;
+    yield { items: taken.length > 0 ? await plan.decode(taken) : [], next: remaining > 0 || cutAt ? next : undefined };
+    if (!next) return;
+    startKey = next;
+  }
+}
+
+/** One GetItem: a page of zero or one item. */
+async function getItemPage<T>(executor: Executor, plan: ReadPlan<T>): Promise<T[]> {
+  const output = await executor.send<{ Item?: AttributeMap }>(plan.command, {
+    operation: 'GetItem',
+    input: plan.inputs[0] as Record<string, unknown>,
+    model: plan.context.model,
+    context: plan.context,
+  });
+  return output.Item && plan.accepts(output.Item) ? plan.decode([output.Item]) : [];
+}
+
+/** The error for a read stopped before its deadline, with a cursor when a secret is configured. */
+function stoppedAt(executor: Executor, plan: ReadPlan<unknown>, cursor: (secret: string) => string): DeadlineExceededError {
+  const secret = executor.config.cursorSecret;
+  if (!secret) return new DeadlineExceededError(`${plan.label}: stopped before the deadline; set cursorSecret to get a cursor to resume from`);
+  return new DeadlineExceededError(`${plan.label}: stopped before the deadline; continue from the cursor (resume(cursor), or page(cursor))`, { cursor: cursor(secret) });
+}
+
+/**
+ * Every page of a plan, from `resumeFrom` (a cursor of `page()` or of a DeadlineExceededError) on.
+ * Parallel segments are read together and their pages yielded as they arrive.
+ */
+export async function* readPages<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom?: string): AsyncGenerator<T[]> {
+  if (plan.operation === 'GetItem') {
+    yield await getItemPage(executor, plan);
+    return;
+  }
+  const segments = plan.inputs.length;
+  if (segments === 1) {
+    const start = resumeFrom === undefined ? undefined : cursorCodec(executor.config.cursorSecret).decodeKey(plan.binding(), resumeFrom);
+    try {
+      for await (const page of segmentPages(executor, plan, 0, start)) yield page.items;
+    } catch (error) {
+      if (error instanceof ReadStopped) throw stoppedAt(executor, plan, (s) => cursorCodec(s).encodeKey(plan.binding(), error.next));
+      throw error;
+    }
+    return;
+  }
+  // Parallel: each segment fetches one page at a time. Each segment's place (next key; null = done)
+  // is kept, so a stop at the deadline can be resumed.
+  const positions: (AttributeMap | null | undefined)[] =
+    resumeFrom === undefined
+      ? new Array<undefined>(segments).fill(undefined)
+      : cursorCodec(executor.config.cursorSecret).decodeSegments(plan.binding(), resumeFrom, segments);
+  let remaining = plan.limit ?? Infinity;
+  const iterators = positions.map((start, s) => (start === null ? undefined : segmentPages(executor, plan, s, start ?? undefined)));
+  type Step = { s: number; r: IteratorResult<SegmentPage<T>> };
+  const pending = new Map<number, Promise<Step>>();
+  const advance = (s: number) => {
+    const it = iterators[s];
+    if (it) pending.set(s, it.next().then((r) => ({ s, r })));
+  };
+  iterators.forEach((_, s) => advance(s));
+  try {
+    while (pending.size > 0 && remaining > 0) {
+      let step: Step;
+      try {
+        step = await Promise.race(pending.values());
+      } catch (error) {
+        if (error instanceof ReadStopped) throw stoppedAt(executor, plan, (s) => cursorCodec(s).encodeSegments(plan.binding(), positions));
+        throw error;
+      }
+      const { s, r } = step;
+      if (r.done) {
+        pending.delete(s);
+        positions[s] = null;
+        continue;
+      }
+      positions[s] = r.value.next ?? null;
+      advance(s);
+      const items = r.value.items.slice(0, remaining);
+      remaining -= items.length;
+      if (items.length > 0) yield items;
+    }
+  } finally {
+    await Promise.allSettled([...pending.values()]);
+    await Promise.all(iterators.map((it) => it?.return(undefined)));
+  }
+}
+
+/**
+ * One page: up to the limit (or one DynamoDB page without a limit) and an opaque, signed cursor for
+ * the next. Parallel segments each contribute one page, the limit shared out between them.
+ */
+export async function readPage<T>(executor: Executor, plan: ReadPlan<T>, cursor?: string): Promise<Page<T>> {
+  const codec = cursorCodec(executor.config.cursorSecret);
+  if (plan.operation === 'GetItem') {
+    if (cursor !== undefined) codec.decodeKey(plan.binding(), cursor); // refuse a foreign cursor all the same
+    return { items: await getItemPage(executor, plan), cursor: undefined };
+  }
+  const segments = plan.inputs.length;
+  if (segments === 1) {
+    const start = cursor === undefined ? undefined : codec.decodeKey(plan.binding(), cursor);
+    const items: T[] = [];
+    let next: AttributeMap | undefined;
+    try {
+      for await (const page of segmentPages(executor, plan, 0, start)) {
+        items.push(...page.items);
+        next = page.next;
+        if (plan.limit === undefined) break;
+      }
+    } catch (error) {
+      // Out of time: hand back the items read so far; the cursor resumes after them.
+      if (!(error instanceof ReadStopped)) throw error;
+      next = error.next;
+    }
+    return { items, cursor: next ? codec.encodeKey(plan.binding(), next) : undefined };
+  }
+  const starts = cursor === undefined ? new Array<AttributeMap | null | undefined>(segments).fill(undefined) : codec.decodeSegments(plan.binding(), cursor, segments);
+  // The limit is shared out between the unfinished segments, so a page never holds more than `limit`
+  // items; with fewer items than segments, only the first `limit` of them are read this time.
+  const open = starts.flatMap((start, s) => (start === null ? [] : [s]));
+  const reading = new Set(plan.limit === undefined ? open : open.slice(0, plan.limit));
+  const perSegment = plan.limit === undefined ? undefined : Math.max(1, Math.floor(plan.limit / reading.size));
+  const results = await Promise.all(
+    starts.map(async (start, s): Promise<{ items: T[]; next: AttributeMap | null | undefined }> => {
+      if (start === null) return { items: [], next: null };
+      if (!reading.has(s)) return { items: [], next: start };
+      try {
+        for await (const page of segmentPages(executor, plan, s, start, perSegment)) return { items: page.items, next: page.next ?? null };
+      } catch (error) {
+        // Out of time before this segment's page: it keeps its place.
+        if (error instanceof ReadStopped) return { items: [], next: error.next };
+        throw error;
+      }
+      return { items: [], next: null };
+    }),
+  );
+  const items = results.flatMap((r) => r.items);
+  const done = results.every((r) => r.next === null);
+  return { items, cursor: done ? undefined : codec.encodeSegments(plan.binding(), results.map((r) => r.next)) };
+}
+
+/** Counts matching items over all pages and segments with `Select: COUNT` (items are not transferred). */
+export async function countItems(executor: Executor, plan: ReadPlan<unknown>): Promise<number> {
+  const counts = await Promise.all(
+    plan.inputs.map(async (base) => {
+      let count = 0;
+      let startKey: AttributeMap | undefined;
+      do {
+        const input: Record<string, unknown> = Object.assign({}, base, { Select: 'COUNT' });
+        if (plan.pageSize !== undefined) input.Limit = plan.pageSize;
+        if (startKey) input.ExclusiveStartKey = startKey;
+        const output = await executor.send<{ Count?: number; LastEvaluatedKey?: AttributeMap }>(plan.command, {
+          operation: plan.operation,
+          input,
+          model: plan.context.model,
+          context: plan.context,
+        });
+        count += output.Count ?? 0;
+        startKey = output.LastEvaluatedKey;
+      } while (startKey);
+      return count;
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
