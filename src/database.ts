@@ -63,7 +63,7 @@ export class Database implements Executor {
     if (plugins) this.plugins = plugins;
     else {
       this.plugins = new PluginStack();
-      for (const mw of config.middleware) this.plugins.addAnonymous(mw);
+      for (const mw of config.middleware) this.plugins.add(undefined, mw);
       for (const plugin of config.plugins) this.plugins.install(plugin);
     }
   }
@@ -145,7 +145,7 @@ export class Database implements Executor {
   use(plugin: Plugin): this;
   use(first: Middleware | Plugin | string, middleware?: Middleware): this {
     if (typeof first === 'string') this.plugins.add(first, middleware as Middleware);
-    else if (typeof first === 'function') this.plugins.addAnonymous(first);
+    else if (typeof first === 'function') this.plugins.add(undefined, first);
     else this.plugins.install(first);
     return this;
   }

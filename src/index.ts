@@ -20,9 +20,12 @@ export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, Retry
 export type { OperationContext, OperationKind } from './client/context.js';
 export type { CommandClass, Executor, ModelTarget } from './client/executor.js';
 export { PluginStack } from './plugins/stack.js';
-export type { Plugin, Position } from './plugins/stack.js';
+export type { Plugin } from './plugins/stack.js';
 export type { Extension, ModelHooks, PlannedWrite, ResolvedHooks, WriteIntent } from './extensions/extension.js';
+export { defineExtension } from './extensions/runtime.js';
 export type { WritePlan } from './write/plans.js';
+export { preview } from './write/preview.js';
+export type { RequestPreview, WritePreview } from './write/preview.js';
 export type { CodecScope } from './marshal/codec.js';
 export { attr, Attr } from './model/attributes.js';
 export type { AnyAttr, AttrKind, Converter, DateStorage, JsonValue, Shape, Validator } from './model/attributes.js';

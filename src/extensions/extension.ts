@@ -16,7 +16,8 @@ import type { OperationContext } from '../client/context.js';
 import type { AnyModel } from '../model/model.js';
 import type { AttributeMap } from '../model/item-codec.js';
 import type { KeyConditionInput } from '../read/query-plan.js';
-import type { WritePlan } from '../write/plans.js';
+import type { PlanContext, WritePlan } from '../write/plans.js';
+import type { WriteRequest, WriteTarget, WriteUnit } from '../write/unit.js';
 
 /** A write before it is planned, as extensions see (and may replace) it. */
 export interface WriteIntent {
@@ -56,29 +57,28 @@ export interface ModelHooks {
   readonly batchWriteRefusal?: string;
 }
 
-/** A feature that plugs into the operations of the models it applies to. */
+/** A feature that plugs into the operations of the models it applies to. Make one with `defineExtension`. */
 export interface Extension {
   /** The feature's name (in errors and docs). */
   readonly name: string;
   /** The hooks for `model`, or `undefined` when the feature does not apply to it. */
   forModel(model: AnyModel): ModelHooks | undefined;
+  /** @internal The extension runtime (extensions/runtime.ts), carried by the extension so the core never imports it. */
+  readonly runtime: ExtensionRuntime;
 }
 
 /** The hooks of every extension that applies to one model, in the order the extensions were given. */
 export interface ResolvedHooks {
   readonly names: readonly string[];
   readonly all: readonly ModelHooks[];
+  /** @internal */
+  readonly runtime: ExtensionRuntime;
 }
 
-/** Resolves `extensions` for `model`; `undefined` when none applies (the model pays nothing). */
-export function resolveHooks(extensions: readonly Extension[], model: AnyModel): ResolvedHooks | undefined {
-  const names: string[] = [];
-  const all: ModelHooks[] = [];
-  for (const extension of extensions) {
-    const hooks = extension.forModel(model);
-    if (!hooks) continue;
-    names.push(extension.name);
-    all.push(hooks);
-  }
-  return all.length > 0 ? { names, all } : undefined;
+/** @internal What runs only for models with extensions (extensions/runtime.ts). */
+export interface ExtensionRuntime {
+  resolve(extensions: readonly Extension[], model: AnyModel): ResolvedHooks | undefined;
+  plan(target: WriteTarget, context: OperationContext, ctx: PlanContext, write: WriteRequest): Promise<WriteUnit>;
+  send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Promise<AttributeMap | undefined>;
+  preparePage(context: OperationContext, hooks: ResolvedHooks, raws: readonly AttributeMap[]): Promise<void>;
 }

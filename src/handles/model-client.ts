@@ -10,7 +10,7 @@ import type { Executor, ModelTarget } from '../client/executor.js';
 import { ItemNotFoundError, ValidationError } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
-import { resolveHooks, type ResolvedHooks } from '../extensions/extension.js';
+import type { ResolvedHooks } from '../extensions/extension.js';
 import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
@@ -92,8 +92,9 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     readonly model: M,
   ) {
     this.meta = model.compiled;
-    const extensions = executor.config.extensions;
-    this.hooks = extensions.length + model.extensions.length === 0 ? undefined : resolveHooks([...extensions, ...model.extensions], model);
+    // Resolved once per handle; with no extension at all the runtime is never reached (nor bundled).
+    const extensions = executor.config.extensions.length + model.extensions.length === 0 ? undefined : [...executor.config.extensions, ...model.extensions];
+    this.hooks = extensions?.[0]?.runtime.resolve(extensions, model);
   }
 
   /** The physical table name. */

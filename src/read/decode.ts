@@ -15,14 +15,6 @@ export interface DecodeTarget {
   readonly hooks: ResolvedHooks | undefined;
 }
 
-/** Runs the `prepare` and `beforeDecode` hooks of a target for one page of stored items. */
-async function preparePage(context: OperationContext, hooks: ResolvedHooks, raws: readonly AttributeMap[]): Promise<void> {
-  for (const h of hooks.all) {
-    if (h.prepare) await h.prepare(context);
-    if (h.beforeDecode) await h.beforeDecode(context, raws);
-  }
-}
-
 /**
  * Decodes one page of stored items of one model. `projection` keeps only the named fields. Throws
  * `ValidationError` (`stored-value`) for a stored value the model cannot represent exactly.
@@ -33,7 +25,7 @@ export async function decodeItems(
   raws: readonly AttributeMap[],
   projection?: readonly string[],
 ): Promise<Record<string, unknown>[]> {
-  if (target.hooks && raws.length > 0) await preparePage(context, target.hooks, raws);
+  if (target.hooks && raws.length > 0) await target.hooks.runtime.preparePage(context, target.hooks, raws);
   const out: Record<string, unknown>[] = new Array(raws.length);
   for (let i = 0; i < raws.length; i++) {
     const item = decodeItem(target.meta, raws[i] as AttributeMap);
@@ -71,7 +63,7 @@ export async function decodeMixed<D extends DecodeTarget, T>(
   const targets = raws.map(targetOf);
   for (const target of new Set(targets)) {
     if (!target.hooks) continue;
-    await preparePage(context, target.hooks, raws.filter((_, i) => targets[i] === target));
+    await target.hooks.runtime.preparePage(context, target.hooks, raws.filter((_, i) => targets[i] === target));
   }
   return raws.map((raw, i) => wrap(targets[i] as D, decodeItem((targets[i] as D).meta, raw)));
 }

@@ -36,6 +36,14 @@ export interface ReadPlan<T> {
   readonly filtered: boolean;
   /** What a cursor is bound to (computed only when a cursor is made or read). */
   readonly binding: () => string;
+  /** Reads several segments together (parallel scans; read/segments.ts). Needed when `inputs` has more than one. */
+  readonly segmented?: SegmentedRunner;
+}
+
+/** How several segments are read together (read/segments.ts), kept out of bundles that never scan in parallel. */
+export interface SegmentedRunner {
+  pages<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom: string | undefined): AsyncGenerator<T[]>;
+  page<T>(executor: Executor, plan: ReadPlan<T>, cursor: string | undefined): Promise<Page<T>>;
 }
 
 /** A page of results and the cursor of the next page (`undefined` when there is none). */
@@ -45,13 +53,13 @@ export interface Page<T> {
 }
 
 /** A read stopped before its deadline; `next` is where it resumes. */
-class ReadStopped extends Error {
+export class ReadStopped extends Error {
   constructor(readonly next: AttributeMap) {
     super('read stopped before the deadline');
   }
 }
 
-interface SegmentPage<T> {
+export interface SegmentPage<T> {
   readonly items: T[];
   readonly next: AttributeMap | undefined;
 }
@@ -66,7 +74,7 @@ function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap 
  * Pages of one segment from `start` on. When the item limit is reached inside a page, the page is cut
  * and `next` is the key of the last item returned, so resuming reads nothing twice and skips nothing.
  */
-async function* segmentPages<T>(executor: Executor, plan: ReadPlan<T>, segment: number, start: AttributeMap | undefined, limit = plan.limit): AsyncGenerator<SegmentPage<T>> {
+export async function* segmentPages<T>(executor: Executor, plan: ReadPlan<T>, segment: number, start: AttributeMap | undefined, limit = plan.limit): AsyncGenerator<SegmentPage<T>> {
   let startKey = start && Object.keys(start).length > 0 ? start : undefined;
   let remaining = limit ?? Infinity;
   let lastPageMs = 0;
@@ -126,7 +134,7 @@ async function getItemPage<T>(executor: Executor, plan: ReadPlan<T>): Promise<T[
 }
 
 /** The error for a read stopped before its deadline, with a cursor when a secret is configured. */
-function stoppedAt(executor: Executor, plan: ReadPlan<unknown>, cursor: (secret: string) => string): DeadlineExceededError {
+export function stoppedAt(executor: Executor, plan: ReadPlan<unknown>, cursor: (secret: string) => string): DeadlineExceededError {
   const secret = executor.config.cursorSecret;
   if (!secret) return new DeadlineExceededError(`${plan.label}: stopped before the deadline; set cursorSecret to get a cursor to resume from`);
   return new DeadlineExceededError(`${plan.label}: stopped before the deadline; continue from the cursor (resume(cursor), or page(cursor))`, { cursor: cursor(secret) });
@@ -152,46 +160,7 @@ export async function* readPages<T>(executor: Executor, plan: ReadPlan<T>, resum
     }
     return;
   }
-  // Parallel: each segment fetches one page at a time. Each segment's place (next key; null = done)
-  // is kept, so a stop at the deadline can be resumed.
-  const positions: (AttributeMap | null | undefined)[] =
-    resumeFrom === undefined
-      ? new Array<undefined>(segments).fill(undefined)
-      : cursorCodec(executor.config.cursorSecret).decodeSegments(plan.binding(), resumeFrom, segments);
-  let remaining = plan.limit ?? Infinity;
-  const iterators = positions.map((start, s) => (start === null ? undefined : segmentPages(executor, plan, s, start ?? undefined)));
-  type Step = { s: number; r: IteratorResult<SegmentPage<T>> };
-  const pending = new Map<number, Promise<Step>>();
-  const advance = (s: number) => {
-    const it = iterators[s];
-    if (it) pending.set(s, it.next().then((r) => ({ s, r })));
-  };
-  iterators.forEach((_, s) => advance(s));
-  try {
-    while (pending.size > 0 && remaining > 0) {
-      let step: Step;
-      try {
-        step = await Promise.race(pending.values());
-      } catch (error) {
-        if (error instanceof ReadStopped) throw stoppedAt(executor, plan, (s) => cursorCodec(s).encodeSegments(plan.binding(), positions));
-        throw error;
-      }
-      const { s, r } = step;
-      if (r.done) {
-        pending.delete(s);
-        positions[s] = null;
-        continue;
-      }
-      positions[s] = r.value.next ?? null;
-      advance(s);
-      const items = r.value.items.slice(0, remaining);
-      remaining -= items.length;
-      if (items.length > 0) yield items;
-    }
-  } finally {
-    await Promise.allSettled([...pending.values()]);
-    await Promise.all(iterators.map((it) => it?.return(undefined)));
-  }
+  yield* (plan.segmented as SegmentedRunner).pages(executor, plan, resumeFrom);
 }
 
 /**
@@ -222,29 +191,7 @@ export async function readPage<T>(executor: Executor, plan: ReadPlan<T>, cursor?
     }
     return { items, cursor: next ? codec.encodeKey(plan.binding(), next) : undefined };
   }
-  const starts = cursor === undefined ? new Array<AttributeMap | null | undefined>(segments).fill(undefined) : codec.decodeSegments(plan.binding(), cursor, segments);
-  // The limit is shared out between the unfinished segments, so a page never holds more than `limit`
-  // items; with fewer items than segments, only the first `limit` of them are read this time.
-  const open = starts.flatMap((start, s) => (start === null ? [] : [s]));
-  const reading = new Set(plan.limit === undefined ? open : open.slice(0, plan.limit));
-  const perSegment = plan.limit === undefined ? undefined : Math.max(1, Math.floor(plan.limit / reading.size));
-  const results = await Promise.all(
-    starts.map(async (start, s): Promise<{ items: T[]; next: AttributeMap | null | undefined }> => {
-      if (start === null) return { items: [], next: null };
-      if (!reading.has(s)) return { items: [], next: start };
-      try {
-        for await (const page of segmentPages(executor, plan, s, start, perSegment)) return { items: page.items, next: page.next ?? null };
-      } catch (error) {
-        // Out of time before this segment's page: it keeps its place.
-        if (error instanceof ReadStopped) return { items: [], next: error.next };
-        throw error;
-      }
-      return { items: [], next: null };
-    }),
-  );
-  const items = results.flatMap((r) => r.items);
-  const done = results.every((r) => r.next === null);
-  return { items, cursor: done ? undefined : codec.encodeSegments(plan.binding(), results.map((r) => r.next)) };
+  return (plan.segmented as SegmentedRunner).page(executor, plan, cursor);
 }
 
 /** Counts matching items over all pages and segments with `Select: COUNT` (items are not transferred). */

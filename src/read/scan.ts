@@ -12,6 +12,7 @@ import type { ItemField, Projected } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import { initialState, ReadBuilder, type ReadState } from './read-builder.js';
 import type { ReadPlan } from './runner.js';
+import { SEGMENTED } from './segments.js';
 
 interface ScanState extends ReadState {
   readonly segments: number | undefined;
@@ -79,6 +80,7 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
       inputs,
       keyAttributes: this.keyAttributes(),
       binding: this.binder('Scan', inputs[0] as Record<string, unknown>),
+      ...(segments > 1 ? { segmented: SEGMENTED } : {}),
     });
   }
 }

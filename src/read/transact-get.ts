@@ -9,7 +9,7 @@ import type { KeyOrItem } from '../handles/model-client.js';
 import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel } from '../model/model.js';
 import type { Item } from '../model/types.js';
-import { MAX_TRANSACTION_ACTIONS } from '../write/unit.js';
+import { MAX_TRANSACTION_ACTIONS } from '../write/transact.js';
 import { decodeOne } from './decode.js';
 
 /** One item to read in `db.transactGet([...])`. */

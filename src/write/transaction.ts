@@ -13,8 +13,8 @@ import type { CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions
 import type { AnyModel } from '../model/model.js';
 import type { CreateInput, UpdatePatch } from '../model/types.js';
 import { planKey } from './plans.js';
-import { MAX_TRANSACTION_ACTIONS } from './unit.js';
-import { planWrite, sendTransaction, transactInput, type TransactAction, type WriteRequest, type WriteUnit } from './unit.js';
+import { MAX_TRANSACTION_ACTIONS, sendTransaction, transactInput, type TransactAction } from './transact.js';
+import { planWrite, type WriteRequest, type WriteUnit } from './unit.js';
 
 export { MAX_TRANSACTION_ACTIONS };
 

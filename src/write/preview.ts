@@ -1,0 +1,50 @@
+/**
+ * Requests without sending: the exact DynamoDB request a write would send, built by the same write
+ * path (extensions and their companion actions included), for logs, reviews and tests.
+ *
+ * ```ts
+ * const { operation, input } = await preview(db.model(Payment)).create({ id: 'p1', amount: 1250 });
+ * ```
+ */
+import { operationContext } from '../client/context.js';
+import type { ModelClient, CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions } from '../handles/model-client.js';
+import type { AnyModel } from '../model/model.js';
+import type { CreateInput, UpdatePatch } from '../model/types.js';
+import { transactInput } from './transact.js';
+import { planWrite, singleInput, type WriteRequest } from './unit.js';
+
+/** A request as DynamoDB would receive it. */
+export interface RequestPreview {
+  /** `PutItem`, `UpdateItem`, `DeleteItem`, or `TransactWriteItems` when extensions add companion actions. */
+  readonly operation: 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'TransactWriteItems';
+  readonly input: Record<string, unknown>;
+}
+
+/** The writes of one model, previewed. Each validates exactly as the write would, and sends nothing. */
+export interface WritePreview<M extends AnyModel> {
+  create(input: CreateInput<M>, options?: CreateOptions<M>): Promise<RequestPreview>;
+  put(input: CreateInput<M> & { version?: number }, options?: PutOptions<M>): Promise<RequestPreview>;
+  update(key: KeyOrItem<M>, patch: UpdatePatch<M>, options?: UpdateOptions<M>): Promise<RequestPreview>;
+  delete(key: KeyOrItem<M>, options?: DeleteOptions<M>): Promise<RequestPreview>;
+}
+
+/**
+ * Previews the writes of a model handle: `preview(db.model(M)).update(key, patch)` resolves to the
+ * request `db.model(M).update(key, patch)` would send. A write with companion actions previews as its
+ * TransactWriteItems (its ClientRequestToken is a placeholder: each real send makes its own).
+ */
+export function preview<M extends AnyModel>(handle: ModelClient<M>): WritePreview<M> {
+  const run = async (write: WriteRequest, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Promise<RequestPreview> => {
+    const unit = await planWrite(handle, operationContext(handle.executor, write.kind, handle.model), write);
+    if (unit.companions.length === 0) return { operation: unit.primary.operation as RequestPreview['operation'], input: singleInput(unit.primary, returnValues) };
+    const actions = [unit.primary, ...unit.companions].map((plan) => ({ plan, target: undefined }));
+    return { operation: 'TransactWriteItems', input: transactInput(actions, 'preview') };
+  };
+  const options = (o: object | undefined) => (o ?? {}) as WriteRequest['options'];
+  return {
+    create: (input, o) => run({ kind: 'create', input: input as Record<string, unknown>, key: undefined, options: options(o) }),
+    put: (input, o) => run({ kind: 'put', input: input as Record<string, unknown>, key: undefined, options: options(o) }),
+    update: (key, patch, o) => run({ kind: 'update', input: patch as Record<string, unknown>, key: key as Record<string, unknown>, options: options(o) }, 'ALL_NEW'),
+    delete: (key, o) => run({ kind: 'delete', input: undefined, key: key as Record<string, unknown>, options: options(o) }, o?.returnOld ? 'ALL_OLD' : undefined),
+  };
+}
