@@ -6,7 +6,7 @@ import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import type { OperationContext } from './client/context.js';
 import { ConfigurationError } from './errors.js';
 import type { Extension } from './extensions/extension.js';
-import type { Plugin } from './plugins/stack.js';
+import type { Plugin } from './plugins/plugin.js';
 
 /** A request on its way to DynamoDB, as middleware sees it. */
 export interface DynamORMRequest {

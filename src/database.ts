@@ -12,7 +12,8 @@ import type { CommandClass, Executor, ModelTarget } from './client/executor.js';
 import { DeadlineExceededError } from './deadline.js';
 import { ModelClient } from './handles/model-client.js';
 import type { AnyModel } from './model/model.js';
-import { PluginStack, type Plugin } from './plugins/stack.js';
+import { ConfigurationError } from './errors.js';
+import type { Plugin, PluginEntries } from './plugins/plugin.js';
 
 /**
  * The SDK calls `logger.info?.(filterSensitive(output))` after every request: with its default no-op
@@ -21,22 +22,11 @@ import { PluginStack, type Plugin } from './plugins/stack.js';
  */
 const QUIET_LOGGER = { trace() {}, debug() {}, warn() {}, error() {} } as unknown as NonNullable<DynamoDBClientConfig['logger']>;
 
+/** Numbers the middleware added without a name (`middleware#1`, ...), unique in the process. */
+let unnamed = 0;
+
 function isSdkError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && '$metadata' in error;
-}
-
-/** What a derived database changes: another account's credentials or client, region, table prefix. */
-export interface DeriveOptions {
-  /** The partner account the derived database serves (on every operation's context). */
-  readonly partner?: string;
-  /** Credentials for the derived database's own client. */
-  readonly credentials?: DynamoDBClientConfig['credentials'];
-  /** Region of the derived database's own client. */
-  readonly region?: string;
-  /** A client to use as is. */
-  readonly client?: DynamoDBClient;
-  /** Table prefix of the derived database (default: this one's). */
-  readonly tablePrefix?: string;
 }
 
 /**
@@ -48,23 +38,25 @@ export interface DeriveOptions {
 export class Database implements Executor {
   /** The resolved configuration. */
   readonly config: ResolvedConfig;
-  /** The partner account this database serves (set by {@link Database.derive}). */
+  /** The partner account this database serves (set by `derive(db, { partner })`). */
   readonly partner: string | undefined;
-  /** The named middleware around every request: add, remove or replace them by name. */
-  readonly plugins: PluginStack;
+  /**
+   * The named middleware around every request, outermost first. Add with `use()`; remove or replace
+   * by name with `removePlugin(db, name)` and `replacePlugin(db, name, middleware)`.
+   */
+  readonly plugins: PluginEntries;
   private lazyClient: DynamoDBClient | undefined;
   private readonly handles = new WeakMap<AnyModel, unknown>();
 
   /** @internal Use `Database.create()`. */
-  protected constructor(config: ResolvedConfig, plugins?: PluginStack, partner?: string) {
+  protected constructor(config: ResolvedConfig, plugins?: PluginEntries, partner?: string) {
     this.config = config;
     this.lazyClient = config.client;
     this.partner = partner;
-    if (plugins) this.plugins = plugins;
-    else {
-      this.plugins = new PluginStack();
-      for (const mw of config.middleware) this.plugins.add(undefined, mw);
-      for (const plugin of config.plugins) this.plugins.install(plugin);
+    this.plugins = plugins ?? [];
+    if (!plugins) {
+      for (const mw of config.middleware) this.use(mw);
+      for (const plugin of config.plugins) this.use(plugin);
     }
   }
 
@@ -74,22 +66,6 @@ export class Database implements Executor {
    */
   static create(config: DynamORMConfig = {}): Database {
     return new Database(resolveConfig(config));
-  }
-
-  /**
-   * A database of the same kind with other credentials, region, client or table prefix (a partner's
-   * account): same configuration otherwise, a copy of the plugins, its own client and handles.
-   */
-  derive(options: DeriveOptions): this {
-    const own = options.client ?? (options.credentials || options.region ? undefined : this.lazyClient);
-    const config: ResolvedConfig = Object.assign({}, this.config, {
-      client: own,
-      region: options.region ?? this.config.region,
-      credentials: options.credentials ?? this.config.credentials,
-      tablePrefix: options.tablePrefix ?? this.config.tablePrefix,
-    });
-    const Kind = this.constructor as new (config: ResolvedConfig, plugins: PluginStack, partner?: string) => this;
-    return new Kind(config, this.plugins.clone(), options.partner ?? this.partner);
   }
 
   /** The AWS SDK client, created on first use and reused afterwards. */
@@ -144,9 +120,13 @@ export class Database implements Executor {
   use(name: string, middleware: Middleware): this;
   use(plugin: Plugin): this;
   use(first: Middleware | Plugin | string, middleware?: Middleware): this {
-    if (typeof first === 'string') this.plugins.add(first, middleware as Middleware);
-    else if (typeof first === 'function') this.plugins.add(undefined, first);
-    else this.plugins.install(first);
+    if (typeof first === 'object') {
+      first.install(this);
+      return this;
+    }
+    const name = typeof first === 'string' ? first : `middleware#${++unnamed}`;
+    if (this.plugins.some(([n]) => n === name)) throw new ConfigurationError(`a middleware named ${JSON.stringify(name)} is already installed`);
+    this.plugins.push([name, (middleware ?? first) as Middleware]);
     return this;
   }
 
@@ -156,9 +136,9 @@ export class Database implements Executor {
    * @internal Used by the operations; not a stable API.
    */
   async send<T>(command: CommandClass, request: DynamORMRequest): Promise<T> {
-    const chain = this.plugins.chain;
+    const chain = this.plugins;
     const dispatch = (index: number, req: DynamORMRequest): Promise<unknown> => {
-      const mw = chain[index];
+      const mw = chain[index]?.[1];
       return mw ? mw(req, (next) => dispatch(index + 1, next)) : this.sendToClient(command, req);
     };
     try {

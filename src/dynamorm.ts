@@ -6,7 +6,7 @@
 import { resolveConfig, type DynamORMConfig, type ResolvedConfig } from './config.js';
 import { Database } from './database.js';
 import type { AnyModel } from './model/model.js';
-import type { PluginStack } from './plugins/stack.js';
+import type { PluginEntries } from './plugins/plugin.js';
 import { FullModelClient } from './handles/full-model-client.js';
 import { batchGet, type BatchGetRequest, type BatchGetResult } from './read/batch-get.js';
 import { collection, type Collection } from './read/collection.js';
@@ -21,7 +21,7 @@ export class DynamORM extends Database {
   readonly tables: TableManager;
 
   /** @internal Use `DynamORM.create()`. */
-  protected constructor(config: ResolvedConfig, plugins?: PluginStack, partner?: string) {
+  protected constructor(config: ResolvedConfig, plugins?: PluginEntries, partner?: string) {
     super(config, plugins, partner);
     this.tables = tables(this);
   }

@@ -12,15 +12,16 @@
  */
 export { DynamORM } from './dynamorm.js';
 export { Database } from './database.js';
-export type { DeriveOptions } from './database.js';
+export { derive } from './client/derive.js';
+export type { DeriveOptions } from './client/derive.js';
 export { Deadline, DeadlineExceededError, currentDeadline, withDeadline } from './deadline.js';
 export { currentScope, withScope } from './scope.js';
 export type { AmbientScope } from './scope.js';
 export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, RetryPolicy } from './config.js';
 export type { OperationContext, OperationKind } from './client/context.js';
 export type { CommandClass, Executor, ModelTarget } from './client/executor.js';
-export { PluginStack } from './plugins/stack.js';
-export type { Plugin } from './plugins/stack.js';
+export { pluginNames, removePlugin, replacePlugin } from './plugins/plugin.js';
+export type { Plugin, PluginEntries, PluginHost } from './plugins/plugin.js';
 export type { Extension, ModelHooks, PlannedWrite, ResolvedHooks, WriteIntent } from './extensions/extension.js';
 export { defineExtension } from './extensions/runtime.js';
 export type { WritePlan } from './write/plans.js';

@@ -81,4 +81,6 @@ export interface ExtensionRuntime {
   plan(target: WriteTarget, context: OperationContext, ctx: PlanContext, write: WriteRequest): Promise<WriteUnit>;
   send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Promise<AttributeMap | undefined>;
   preparePage(context: OperationContext, hooks: ResolvedHooks, raws: readonly AttributeMap[]): Promise<void>;
+  /** Runs `checkRead` and returns the key conditions of a read: `conditions` plus the extensions' own. */
+  read(context: OperationContext, hooks: ResolvedHooks, conditions: readonly KeyConditionInput[]): readonly KeyConditionInput[];
 }

@@ -12,6 +12,7 @@ import { TransactionCanceledError } from '../errors.js';
 import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel } from '../model/model.js';
 import { decodeOne } from '../read/decode.js';
+import type { KeyConditionInput } from '../read/query-plan.js';
 import type { PlanContext, WritePlan } from '../write/plans.js';
 import { sendTransaction } from '../write/transact.js';
 import { planPrimary, type WriteRequest, type WriteTarget, type WriteUnit } from '../write/unit.js';
@@ -90,7 +91,17 @@ async function preparePage(context: OperationContext, hooks: ResolvedHooks, raws
   }
 }
 
-const runtime: ExtensionRuntime = { resolve, plan, send, preparePage };
+/** Lets the extensions refuse a read, and adds their key conditions (a tenant's partition, ...). */
+function read(context: OperationContext, hooks: ResolvedHooks, conditions: readonly KeyConditionInput[]): readonly KeyConditionInput[] {
+  let out = conditions;
+  for (const h of hooks.all) {
+    h.checkRead?.(context);
+    if (h.readConditions) out = [...out, ...h.readConditions(context)];
+  }
+  return out;
+}
+
+const runtime: ExtensionRuntime = { resolve, plan, send, preparePage, read };
 
 /**
  * Declares an extension: a name, and for each model the hooks that apply (or `undefined`). Give it to

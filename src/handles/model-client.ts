@@ -7,7 +7,7 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { operationContext, type OperationKind } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
-import { ItemNotFoundError, ValidationError } from '../errors.js';
+import { ItemNotFoundError } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { ResolvedHooks } from '../extensions/extension.js';
@@ -15,6 +15,7 @@ import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import { decodeItems, decodeOne } from '../read/decode.js';
+import { isOwnItem, projectionExpression } from '../read/projection.js';
 import { QueryBuilder } from '../read/query.js';
 import { planWrite, sendWrite, type WriteRequest, type WriteUnit } from '../write/unit.js';
 
@@ -120,10 +121,8 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
    * Creates an item; fails with {@link ItemAlreadyExistsError} when an item with the same key exists.
    * Defaults, createdAt/updatedAt, version 1 and key templates are filled in. Returns the stored item.
    */
-  async create(input: CreateInput<M>, options: CreateOptions<M> = {}): Promise<Item<M>> {
-    const unit = await this.plan({ kind: 'create', input: input as Record<string, unknown>, key: undefined, options: options as WriteRequest['options'] });
-    await sendWrite(unit);
-    return (await decodeOne(unit.context, this, unit.primary.item)) as Item<M>;
+  create(input: CreateInput<M>, options: CreateOptions<M> = {}): Promise<Item<M>> {
+    return this.writeItem('create', input, options);
   }
 
   /**
@@ -131,10 +130,8 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
    * (`item.version` or `expectedVersion`), or the item must not exist when no version is given;
    * the written version is the expected one plus one.
    */
-  async put(input: CreateInput<M> & { version?: number }, options: PutOptions<M> = {}): Promise<Item<M>> {
-    const unit = await this.plan({ kind: 'put', input: input as Record<string, unknown>, key: undefined, options: options as WriteRequest['options'] });
-    await sendWrite(unit);
-    return (await decodeOne(unit.context, this, unit.primary.item)) as Item<M>;
+  put(input: CreateInput<M> & { version?: number }, options: PutOptions<M> = {}): Promise<Item<M>> {
+    return this.writeItem('put', input, options);
   }
 
   /**
@@ -146,18 +143,19 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     options: GetOptions<F, R> = {},
   ): Promise<Projected<M, F> | (R extends true ? never : undefined)> {
     const context = operationContext(this.executor, 'get', this.model);
-    if (this.hooks) for (const h of this.hooks.all) h.checkRead?.(context);
+    this.hooks?.runtime.read(context, this.hooks, []);
     const label = `${this.meta.name}.get`;
     const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, label);
     const input: Record<string, unknown> = { TableName: context.table, Key: encodedKey };
     if (options.consistent) input.ConsistentRead = true;
     if (options.projection) {
       const ph = new Placeholders();
-      input.ProjectionExpression = this.projection(options.projection, ph, label);
+      input.ProjectionExpression = projectionExpression(this.meta, options.projection, ph, [], label);
       input.ExpressionAttributeNames = ph.names;
     }
     const output = await this.executor.send<{ Item?: AttributeMap }>(GetItemCommand, { operation: 'GetItem', input, model: this.meta.name, context });
-    if (!output.Item) {
+    // In a shared table the key may hold another model's item: that is not an item of this model.
+    if (!output.Item || !isOwnItem(this.meta, output.Item)) {
       if (options.required) throw new ItemNotFoundError({ model: this.meta.name, key: fields });
       return undefined as never;
     }
@@ -191,23 +189,16 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     if (options.returnOld) return (await decodeOne(unit.context, this, old)) as Item<M> | undefined;
   }
 
+  /** create() and put(): the item written is the item returned. */
+  private async writeItem(kind: 'create' | 'put', input: object, options: object): Promise<Item<M>> {
+    const unit = await this.plan({ kind, input: input as Record<string, unknown>, key: undefined, options });
+    await sendWrite(unit);
+    return (await decodeOne(unit.context, this, unit.primary.item)) as Item<M>;
+  }
+
   /** Plans a write of this model (its context read once, extensions applied). */
   private plan(write: WriteRequest): WriteUnit | Promise<WriteUnit> {
     return planWrite(this, operationContext(this.executor, write.kind as OperationKind, this.model), write);
   }
 
-  private projection(fieldNames: readonly string[], ph: Placeholders, label: string): string {
-    if (fieldNames.length === 0) {
-      throw new ValidationError([{ path: [], rule: 'projection', message: 'projection needs at least one field' }], label);
-    }
-    const stored = new Set<string>();
-    for (const name of fieldNames) {
-      const field = this.meta.byName.get(name);
-      if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], label);
-      stored.add(field.stored);
-      // Template fields parse back into their components, so project the template too.
-      for (const t of this.meta.templates) if (t.template?.fields.includes(name)) stored.add(t.stored);
-    }
-    return [...stored].map((s) => ph.name(s)).join(', ');
-  }
 }

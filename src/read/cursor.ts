@@ -15,7 +15,7 @@ const VERSION = 1;
 const MAX_CURSOR_LENGTH = 8192;
 
 /** Serialises a key (S, N and B values only: keys hold nothing else) to JSON-safe form. */
-function keyToJson(key: AttributeMap): Record<string, [string, string]> {
+export function keyToJson(key: AttributeMap): Record<string, [string, string]> {
   const out: Record<string, [string, string]> = {};
   for (const [name, value] of Object.entries(key)) {
     if (value.S !== undefined) out[name] = ['S', value.S];
@@ -26,7 +26,7 @@ function keyToJson(key: AttributeMap): Record<string, [string, string]> {
   return out;
 }
 
-function keyFromJson(json: unknown): AttributeMap {
+export function keyFromJson(json: unknown): AttributeMap {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('not a key');
   const out: AttributeMap = {};
   for (const [name, pair] of Object.entries(json)) {
@@ -107,22 +107,6 @@ export class CursorCodec {
       return keyFromJson(state);
     } catch {
       throw new InvalidCursorError('does not hold a key');
-    }
-  }
-
-  /** Makes a cursor holding per-segment keys of a parallel scan (`null` = segment finished). */
-  encodeSegments(binding: string, keys: readonly (AttributeMap | null | undefined)[]): string {
-    return this.encode(binding, keys.map((k) => (k === null ? null : k === undefined ? 0 : keyToJson(k))));
-  }
-
-  /** Opens a parallel-scan cursor: per segment, a key to resume from, `undefined` (not started) or `null` (done). */
-  decodeSegments(binding: string, cursor: unknown, segments: number): (AttributeMap | null | undefined)[] {
-    const state = this.decode(binding, cursor);
-    if (!Array.isArray(state) || state.length !== segments) throw new InvalidCursorError('segment count does not match');
-    try {
-      return state.map((s: unknown) => (s === null ? null : s === 0 ? undefined : keyFromJson(s)));
-    } catch {
-      throw new InvalidCursorError('does not hold segment keys');
     }
   }
 

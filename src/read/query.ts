@@ -61,19 +61,17 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
 
   /** The index the query would use (`undefined` for the table) and whether GetItem serves it. */
   explain(): { index: string | undefined; indexName: string | undefined; getItem: boolean } {
-    const plan = this.keyPlan(undefined);
+    const plan = this.keyPlan([]);
     return { index: plan.indexAlias, indexName: plan.indexName, getItem: this.usesGetItem(plan) };
   }
 
   toInput(): Record<string, unknown> {
-    return this.build(this.keyPlan(undefined)).input;
+    return this.build(this.keyPlan([])).input;
   }
 
   /** The key plan: the index chosen for the conditions (and the extensions' key conditions, such as a tenant's). */
-  private keyPlan(context: OperationContext | undefined): QueryPlan {
-    let conditions = this.state.conditions;
-    const hooks = this.target.hooks;
-    if (hooks && context) for (const h of hooks.all) if (h.readConditions) conditions = [...conditions, ...h.readConditions(context)];
+  private keyPlan(extra: readonly KeyConditionInput[]): QueryPlan {
+    const conditions = extra.length > 0 ? [...this.state.conditions, ...extra] : this.state.conditions;
     const plan = planQuery(this.meta, conditions, this.state.index, this.label());
     if (this.state.consistent && plan.type === 'global') {
       throw new ValidationError(
@@ -114,8 +112,8 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
     return { plan, input };
   }
 
-  protected plan(context: OperationContext, forCount: boolean): ReadPlan<Projected<M, F>> {
-    const keyPlan = this.keyPlan(context);
+  protected plan(context: OperationContext, forCount: boolean, extra: readonly KeyConditionInput[]): ReadPlan<Projected<M, F>> {
+    const keyPlan = this.keyPlan(extra);
     const { input } = this.build(keyPlan);
     const fields = this.planFields(context);
     const binding = this.binder('Query', input);

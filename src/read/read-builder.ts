@@ -15,7 +15,9 @@ import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { FieldPath, Item, ValueAt } from '../model/types.js';
 import type { ItemField, Projected } from '../handles/model-client.js';
 import { bindingOf } from './cursor.js';
+import type { KeyConditionInput } from './query-plan.js';
 import { decodeItems } from './decode.js';
+import { isOwnItem, projectionExpression } from './projection.js';
 import type { QueryBuilder } from './query.js';
 import { countItems, readPage, readPages, type Page, type ReadPlan } from './runner.js';
 import type { ScanBuilder } from './scan.js';
@@ -74,7 +76,7 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
   /** The operation kind on the context of every request of this read. */
   protected abstract readonly kind: 'query' | 'scan';
   /** The plan of this read (`forCount`: the plan `count()` runs). */
-  protected abstract plan(context: OperationContext, forCount: boolean): ReadPlan<Projected<M, F>>;
+  protected abstract plan(context: OperationContext, forCount: boolean, extraConditions: readonly KeyConditionInput[]): ReadPlan<Projected<M, F>>;
 
   /**
    * A filter on non-key fields, applied by DynamoDB after reading (it still costs the read). Several
@@ -177,8 +179,8 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
   /** The context of this read, checked by the extensions, and its plan. */
   protected readPlan(forCount: boolean): ReadPlan<Projected<M, F>> {
     const context = operationContext(this.target.executor, this.kind, this.target.model);
-    if (this.target.hooks) for (const h of this.target.hooks.all) h.checkRead?.(context);
-    return this.plan(context, forCount);
+    const hooks = this.target.hooks;
+    return this.plan(context, forCount, hooks ? hooks.runtime.read(context, hooks, []) : []);
   }
 
   protected limitTo(n: number): this {
@@ -195,13 +197,13 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
 
   /** The read plan fields every builder fills the same way. */
   protected planFields(context: OperationContext): Pick<ReadPlan<Projected<M, F>>, 'context' | 'label' | 'accepts' | 'decode' | 'limit' | 'pageSize' | 'filtered'> {
-    const entity = this.meta.entity;
+    const meta = this.meta;
     const projection = this.state.projection;
     const target = this.target;
     return {
       context,
       label: this.label(),
-      accepts: entity ? (raw) => raw[entity.attribute] === undefined || raw[entity.attribute]?.S === entity.value : () => true,
+      accepts: (raw) => isOwnItem(meta, raw),
       decode: (raws) => decodeItems(context, target, raws, projection) as Promise<Projected<M, F>[]>,
       limit: this.state.limit,
       pageSize: this.state.pageSize ?? target.executor.config.pageSize,
@@ -221,16 +223,7 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
       filters.push(ENTITY_GUARD);
     }
     if (filters.length > 0) input.FilterExpression = joinConditions(filters, 'AND');
-    if (this.state.projection) {
-      const stored = new Set<string>(keyAttributes);
-      if (this.meta.entity) stored.add(this.meta.entity.attribute);
-      for (const name of this.state.projection) {
-        const field = this.meta.byName.get(name);
-        if (field) stored.add(field.stored);
-        for (const t of this.meta.templates) if (t.template?.fields.includes(name)) stored.add(t.stored);
-      }
-      input.ProjectionExpression = [...stored].map((s) => ph.name(s)).join(', ');
-    }
+    if (this.state.projection) input.ProjectionExpression = projectionExpression(this.meta, this.state.projection, ph, keyAttributes, label);
     if (this.state.consistent) input.ConsistentRead = true;
     return input;
   }

@@ -11,6 +11,7 @@ import { Placeholders } from '../expr/placeholders.js';
 import type { ItemField, Projected } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import { initialState, ReadBuilder, type ReadState } from './read-builder.js';
+import type { KeyConditionInput } from './query-plan.js';
 import type { ReadPlan } from './runner.js';
 import { SEGMENTED } from './segments.js';
 
@@ -70,7 +71,15 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
     return input;
   }
 
-  protected plan(context: OperationContext): ReadPlan<Projected<M, F>> {
+  protected plan(context: OperationContext, _forCount: boolean, extra: readonly KeyConditionInput[]): ReadPlan<Projected<M, F>> {
+    // Extensions that scope reads by key (a tenant's partition) cannot scope a scan: refuse it rather
+    // than read other partitions.
+    if (extra.length > 0) {
+      throw new ValidationError(
+        [{ path: [], rule: 'scan-scoped', message: `${this.meta.name} reads are scoped by key (${this.target.hooks?.names.join(', ')}): use a query, not a scan` }],
+        this.label(),
+      );
+    }
     const input = this.toInput();
     const segments = this.state.segments ?? 1;
     const inputs = segments === 1 ? [input] : Array.from({ length: segments }, (_, s) => Object.assign({}, input, { Segment: s, TotalSegments: segments }));

@@ -4,10 +4,27 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Executor } from '../client/executor.js';
-import { cursorCodec } from './cursor.js';
+import { InvalidCursorError } from '../errors.js';
+import { cursorCodec, keyFromJson, keyToJson, type CursorCodec } from './cursor.js';
 import { ReadStopped, segmentPages, stoppedAt, type Page, type ReadPlan, type SegmentedRunner, type SegmentPage } from './runner.js';
 
 type AttributeMap = Record<string, AttributeValue>;
+
+/** Makes a cursor holding per-segment keys of a parallel scan (`null` = segment finished). */
+function encodeSegments(codec: CursorCodec, binding: string, keys: readonly (AttributeMap | null | undefined)[]): string {
+  return codec.encode(binding, keys.map((k) => (k === null ? null : k === undefined ? 0 : keyToJson(k))));
+}
+
+/** Opens a parallel-scan cursor: per segment, a key to resume from, `undefined` (not started) or `null` (done). */
+function decodeSegments(codec: CursorCodec, binding: string, cursor: unknown, segments: number): (AttributeMap | null | undefined)[] {
+  const state = codec.decode(binding, cursor);
+  if (!Array.isArray(state) || state.length !== segments) throw new InvalidCursorError('segment count does not match');
+  try {
+    return state.map((s: unknown) => (s === null ? null : s === 0 ? undefined : keyFromJson(s)));
+  } catch {
+    throw new InvalidCursorError('does not hold segment keys');
+  }
+}
 
 /** Every page of every segment, from a cursor of `page()` or of a DeadlineExceededError on. */
 async function* pages<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom: string | undefined): AsyncGenerator<T[]> {
@@ -17,7 +34,7 @@ async function* pages<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom: stri
   const positions: (AttributeMap | null | undefined)[] =
     resumeFrom === undefined
       ? new Array<undefined>(segments).fill(undefined)
-      : cursorCodec(executor.config.cursorSecret).decodeSegments(plan.binding(), resumeFrom, segments);
+      : decodeSegments(cursorCodec(executor.config.cursorSecret), plan.binding(), resumeFrom, segments);
   let remaining = plan.limit ?? Infinity;
   const iterators = positions.map((start, s) => (start === null ? undefined : segmentPages(executor, plan, s, start ?? undefined)));
   type Step = { s: number; r: IteratorResult<SegmentPage<T>> };
@@ -33,7 +50,7 @@ async function* pages<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom: stri
       try {
         step = await Promise.race(pending.values());
       } catch (error) {
-        if (error instanceof ReadStopped) throw stoppedAt(executor, plan, (s) => cursorCodec(s).encodeSegments(plan.binding(), positions));
+        if (error instanceof ReadStopped) throw stoppedAt(executor, plan, (s) => encodeSegments(cursorCodec(s), plan.binding(), positions));
         throw error;
       }
       const { s, r } = step;
@@ -58,7 +75,7 @@ async function* pages<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom: stri
 async function page<T>(executor: Executor, plan: ReadPlan<T>, cursor: string | undefined): Promise<Page<T>> {
   const segments = plan.inputs.length;
   const codec = cursorCodec(executor.config.cursorSecret);
-  const starts = cursor === undefined ? new Array<AttributeMap | null | undefined>(segments).fill(undefined) : codec.decodeSegments(plan.binding(), cursor, segments);
+  const starts = cursor === undefined ? new Array<AttributeMap | null | undefined>(segments).fill(undefined) : decodeSegments(codec, plan.binding(), cursor, segments);
   // The limit is shared out between the unfinished segments, so a page never holds more than `limit`
   // items; with fewer items than segments, only the first `limit` of them are read this time.
   const open = starts.flatMap((start, s) => (start === null ? [] : [s]));
@@ -80,7 +97,7 @@ async function page<T>(executor: Executor, plan: ReadPlan<T>, cursor: string | u
   );
   const items = results.flatMap((r) => r.items);
   const done = results.every((r) => r.next === null);
-  return { items, cursor: done ? undefined : codec.encodeSegments(plan.binding(), results.map((r) => r.next)) };
+  return { items, cursor: done ? undefined : encodeSegments(codec, plan.binding(), results.map((r) => r.next)) };
 }
 
 /** The runner a parallel scan's plan carries. */

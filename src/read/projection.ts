@@ -1,0 +1,28 @@
+/**
+ * Projections: the stored attributes a read asks for. Template fields parse back from their key
+ * template, so the template is read too; `always` adds what the read itself needs (the keys a cursor
+ * resumes from, the entity attribute that tells models apart).
+ */
+import { ValidationError } from '../errors.js';
+import type { Placeholders } from '../expr/placeholders.js';
+import type { CompiledModel } from '../model/model.js';
+
+/** The ProjectionExpression for `fields` (compiled into `ph`); unknown fields are a ValidationError. */
+export function projectionExpression(meta: CompiledModel, fields: readonly string[], ph: Placeholders, always: readonly string[], label: string): string {
+  if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'a projection needs at least one field' }], label);
+  const stored = new Set<string>(always);
+  if (meta.entity) stored.add(meta.entity.attribute);
+  for (const name of fields) {
+    const field = meta.byName.get(name);
+    if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${meta.name}` }], label);
+    stored.add(field.stored);
+    for (const t of meta.templates) if (t.template?.fields.includes(name)) stored.add(t.stored);
+  }
+  return [...stored].map((s) => ph.name(s)).join(', ');
+}
+
+/** Whether a stored item is this model's (in a shared table, another model's item carries another entity type). */
+export function isOwnItem(meta: CompiledModel, raw: Readonly<Record<string, { S?: string } | undefined>>): boolean {
+  const entity = meta.entity;
+  return !entity || raw[entity.attribute] === undefined || raw[entity.attribute]?.S === entity.value;
+}
