@@ -42,9 +42,10 @@ export class Database implements Executor {
   readonly partner: string | undefined;
   /**
    * The named middleware around every request, outermost first. Add with `use()`; remove or replace
-   * by name with `removePlugin(db, name)` and `replacePlugin(db, name, middleware)`.
+   * by name with `removePlugin(db, name)` and `replacePlugin(db, name, middleware)`. Changes replace
+   * the array (never edit it in place), so a request in flight keeps the chain it started with.
    */
-  readonly plugins: PluginEntries;
+  plugins: PluginEntries;
   private lazyClient: DynamoDBClient | undefined;
   private readonly handles = new WeakMap<AnyModel, unknown>();
 
@@ -124,9 +125,12 @@ export class Database implements Executor {
       first.install(this);
       return this;
     }
-    const name = typeof first === 'string' ? first : `middleware#${++unnamed}`;
-    if (this.plugins.some(([n]) => n === name)) throw new ConfigurationError(`a middleware named ${JSON.stringify(name)} is already installed`);
-    this.plugins.push([name, (middleware ?? first) as Middleware]);
+    const taken = (n: string) => this.plugins.some(([m]) => m === n);
+    let name = first as string;
+    if (typeof first !== 'string') while (taken((name = `middleware#${++unnamed}`)));
+    else if (taken(name)) throw new ConfigurationError(`a middleware named ${JSON.stringify(name)} is already installed`);
+    // A new array, never a change in place: requests in flight keep the chain they started with.
+    this.plugins = [...this.plugins, [name, (middleware ?? first) as Middleware]];
     return this;
   }
 

@@ -10,10 +10,13 @@ import { ConfigurationError } from '../errors.js';
 /** A database's named middleware, outermost first. */
 export type PluginEntries = [name: string, middleware: Middleware][];
 
-/** What a plugin installs itself on: `use(name, middleware)` adds one named middleware, innermost so far. */
+/**
+ * What a plugin installs itself on: `use(name, middleware)` adds one named middleware, innermost so
+ * far. `plugins` is replaced on every change, never edited in place.
+ */
 export interface PluginHost {
   use(name: string, middleware: Middleware): unknown;
-  readonly plugins: PluginEntries;
+  plugins: PluginEntries;
 }
 
 /** A feature that installs one or more named middleware (metrics, tracing, a cache, ...). */
@@ -24,22 +27,18 @@ export interface Plugin {
   install(host: PluginHost): void;
 }
 
-function indexOf(host: PluginHost, name: string): number {
-  const at = host.plugins.findIndex(([n]) => n === name);
-  if (at < 0) throw new ConfigurationError(`no middleware named ${JSON.stringify(name)} is installed`);
-  return at;
-}
-
 /** Removes the middleware named `name` from a database; false when there is none. */
 export function removePlugin(host: PluginHost, name: string): boolean {
-  const at = host.plugins.findIndex(([n]) => n === name);
-  if (at >= 0) host.plugins.splice(at, 1);
-  return at >= 0;
+  const kept = host.plugins.filter(([n]) => n !== name);
+  const removed = kept.length < host.plugins.length;
+  host.plugins = kept;
+  return removed;
 }
 
 /** Puts `middleware` in the place of the one named `name` (ConfigurationError when there is none). */
 export function replacePlugin(host: PluginHost, name: string, middleware: Middleware): void {
-  host.plugins[indexOf(host, name)] = [name, middleware];
+  if (!host.plugins.some(([n]) => n === name)) throw new ConfigurationError(`no middleware named ${JSON.stringify(name)} is installed`);
+  host.plugins = host.plugins.map((entry) => (entry[0] === name ? [name, middleware] : entry));
 }
 
 /** The names of a database's middleware, outermost first. */

@@ -7,11 +7,13 @@ import { ValidationError } from '../errors.js';
 import type { Placeholders } from '../expr/placeholders.js';
 import type { CompiledModel } from '../model/model.js';
 
-/** The ProjectionExpression for `fields` (compiled into `ph`); unknown fields are a ValidationError. */
+/**
+ * The ProjectionExpression for `fields` (compiled into `ph`); unknown fields are a ValidationError.
+ * `always` lists stored names the read itself needs (keys a cursor resumes from, the entity attribute).
+ */
 export function projectionExpression(meta: CompiledModel, fields: readonly string[], ph: Placeholders, always: readonly string[], label: string): string {
   if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'a projection needs at least one field' }], label);
   const stored = new Set<string>(always);
-  if (meta.entity) stored.add(meta.entity.attribute);
   for (const name of fields) {
     const field = meta.byName.get(name);
     if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${meta.name}` }], label);

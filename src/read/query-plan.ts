@@ -10,7 +10,7 @@ import type { ConditionOp } from '../expr/condition.js';
 import type { Placeholders } from '../expr/placeholders.js';
 import type { Issues } from '../marshal/codec.js';
 import { componentText } from '../model/item-codec.js';
-import { fillTemplate, templatePrefix } from '../model/key-template.js';
+import { fillTemplate, templatePrefix, type KeyTemplate } from '../model/key-template.js';
 import type { CompiledModel, FieldMeta } from '../model/model.js';
 
 /** One `where(path, op, value)` of a query. */
@@ -117,6 +117,10 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
   // Partition key: equality on the field, or on every field of its template.
   let partition: AttributeValue | undefined;
   const pk = c.partitionKey;
+  // The conditions name this candidate's key but with bad values: the candidate is the one meant, and
+  // the query fails with ValidationError (the issues), not with "no index serves".
+  const invalid: Attempt = { partition: undefined, sort: undefined, sortIsFullKey: false };
+  const before = issues.length;
   if (pk.template) {
     const texts: Record<string, string | undefined> = {};
     for (const name of pk.template.fields) {
@@ -125,7 +129,12 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
       consume(cond);
       texts[name] = componentText(model.byName.get(name) as FieldMeta, cond.value, issues);
     }
+    if (issues.length > before) return invalid;
     const filled = fillTemplate(pk.template, texts);
+    if ('separator' in filled) {
+      issues.push(separatorIssue(filled, pk));
+      return invalid;
+    }
     if (!('key' in filled)) return undefined;
     partition = { S: filled.key };
   } else {
@@ -150,6 +159,13 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
       consume(cond);
       texts[fields[i] as string] = componentText(model.byName.get(fields[i] as string) as FieldMeta, cond.value, issues);
     }
+    if (issues.length > before) return invalid;
+    // A value holding the separator that follows it would make the prefix match other keys.
+    const checked = fillTemplate({ ...sk.template, parts: sk.template.parts.slice(0, prefixParts(sk.template, i)) }, texts);
+    if ('separator' in checked) {
+      issues.push(separatorIssue(checked, sk));
+      return invalid;
+    }
     const prefix = templatePrefix(sk.template, texts);
     if (i === fields.length) {
       const filled = fillTemplate(sk.template, texts);
@@ -162,6 +178,16 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
       const isLast = i === fields.length - 1;
       const range = conditions.find((x) => x.path === next && x.op !== '=' && SORT_OPS.has(x.op));
       const component = model.byName.get(next) as FieldMeta;
+      if (range && range.op === 'begins_with' && typeof range.value !== 'string') {
+        issues.push({ path: [next], rule: 'type', message: 'begins_with takes a string' });
+        return invalid;
+      }
+      if (range && isLast && range.op === 'between' && component.spec.kind !== 'string' && component.spec.kind !== 'enum') {
+        // Numbers inside a key are text, not zero-padded: "N#10" sorts before "N#2", so a range on
+        // them would read the wrong items. Refuse it rather than answer wrongly.
+        issues.push({ path: [next], rule: 'template-range', message: `is a number inside the key template of ${sk.name}: its text does not sort as numbers, so it cannot take a range` });
+        return invalid;
+      }
       if (range && range.op === 'begins_with' && typeof range.value === 'string') {
         consume(range);
         sort = { op: 'begins_with', value: { S: prefix + range.value } };
@@ -198,6 +224,24 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
   }
   if (consumed.length !== conditions.length) return undefined;
   return { partition, sort, sortIsFullKey };
+}
+
+/** How many template parts the first `fields` fields cover, with the literal after the last of them. */
+function prefixParts(template: KeyTemplate, fields: number): number {
+  if (fields === 0) return 0;
+  let seen = 0;
+  for (let p = 0; p < template.parts.length; p++) {
+    if ('field' in (template.parts[p] as object) && ++seen === fields) return Math.min(p + 2, template.parts.length);
+  }
+  return template.parts.length;
+}
+
+function separatorIssue(filled: { separator: string; field: string }, key: FieldMeta) {
+  return {
+    path: [filled.field],
+    rule: 'key-separator',
+    message: `cannot contain "${filled.separator}", the separator that follows it in the key template of ${key.name}`,
+  };
 }
 
 /**

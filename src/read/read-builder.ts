@@ -223,7 +223,10 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
       filters.push(ENTITY_GUARD);
     }
     if (filters.length > 0) input.FilterExpression = joinConditions(filters, 'AND');
-    if (this.state.projection) input.ProjectionExpression = projectionExpression(this.meta, this.state.projection, ph, keyAttributes, label);
+    if (this.state.projection) {
+      const always = this.meta.entity ? [...keyAttributes, this.meta.entity.attribute] : keyAttributes;
+      input.ProjectionExpression = projectionExpression(this.meta, this.state.projection, ph, always, label);
+    }
     if (this.state.consistent) input.ConsistentRead = true;
     return input;
   }

@@ -129,9 +129,13 @@ export function planCreate(ctx: PlanContext, input: Record<string, unknown>, con
 export function planPut(ctx: PlanContext, input: Record<string, unknown>, options: { condition?: ConditionInput<never>; expectedVersion?: number }): WritePlan {
   const label = `${ctx.meta.name}.put`;
   const versionField = ctx.meta.version;
+  if (!versionField && options.expectedVersion !== undefined) {
+    // A compare-and-swap was asked for on a model that cannot do one: refuse rather than overwrite blindly.
+    throw new ValidationError([{ path: [], rule: 'version', message: `${ctx.meta.name} has no version attribute` }], label);
+  }
   const expected = versionField ? (options.expectedVersion ?? (input[versionField.name] as number | undefined) ?? 0) : undefined;
   if (expected !== undefined && (!Number.isSafeInteger(expected) || expected < 0)) {
-    throw new ValidationError([{ path: ['version'], rule: 'version', message: 'expected version must be a non-negative integer' }], label);
+    throw new ValidationError([{ path: [versionField?.name ?? 'version'], rule: 'version', message: 'expected version must be a non-negative integer' }], label);
   }
   let fields = input;
   if (versionField) {
@@ -213,7 +217,8 @@ export function planCheck(ctx: PlanContext, key: Record<string, unknown>, condit
   const label = `${ctx.meta.name}.check`;
   const { key: encodedKey, fields } = encodeKey(ctx.meta, key, label);
   const ph = new Placeholders();
-  const conditions = userCondition(ctx, condition, ph, label);
+  // The item must exist, whatever the condition says (a condition such as notExists(field) also holds on no item).
+  const conditions = [`attribute_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, label)];
   const target = { model: ctx.meta.name, key: fields };
   return {
     operation: 'ConditionCheck',
