@@ -44,9 +44,9 @@ export type { CreateOptions, DeleteOptions, GetOptions, ItemField, KeyOrItem, Pr
 export { QueryBuilder } from './read/query.js';
 export { scan, ScanBuilder } from './read/scan.js';
 export type { Page } from './read/runner.js';
-export { batchGet, getKeys } from './read/batch-get.js';
+export { batchGet, batchGetParams, getKeys } from './read/batch-get.js';
 export type { BatchGetRequest, BatchGetResult, UnprocessedKey } from './read/batch-get.js';
-export { batchWrite, deleteKeys, putItems } from './write/batch-write.js';
+export { batchWrite, batchWriteParams, deleteKeys, putItems } from './write/batch-write.js';
 export type { BatchWriteRequest, UnprocessedWrite } from './write/batch-write.js';
 export { transaction, transactionParams, TransactionWriter, MAX_TRANSACTION_ACTIONS } from './write/transaction.js';
 export type { TransactionOptions } from './write/transaction.js';

@@ -55,36 +55,12 @@ interface GetEntry {
 /** Reads many items across models. See {@link BatchGetResult}; unprocessed keys raise UnprocessedItemsError. */
 export async function batchGet<const R extends readonly BatchGetRequest[]>(db: Executor, requests: R): Promise<BatchGetResult<R>> {
   const context = operationContext(db, 'batchGet');
-  const byId = new Map<string, GetEntry>();
-  // Per request, its distinct keys in the order given (results come back in that order).
-  const perRequest = requests.map((request, index) => {
-    const meta = request.model.compiled;
-    const table = db.tableName(request.model);
-    const own = new Map<string, { entry: GetEntry; fields: Record<string, unknown> }>();
-    for (const k of request.keys) {
-      const { key, fields } = encodeKey(meta, k as Record<string, unknown>, `${meta.name}.batchGet`);
-      const id = keyId(table, meta, key);
-      if (own.has(id)) continue;
-      const entry = byId.get(id) ?? { table, id, key, meta, consistent: false, waiters: [] };
-      entry.consistent ||= request.consistent === true;
-      entry.waiters.push({ request: index, fields });
-      byId.set(id, entry);
-      own.set(id, { entry, fields });
-    }
-    return [...own.values()];
-  });
-  const entries = [...byId.values()];
+  const { perRequest, entries } = planBatchGet(db, requests);
   const chunked = await runChunks(db, context.deadline, entries, GET_CHUNK, async (chunk) => {
-    const requestItems: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }> = {};
-    for (const e of chunk) {
-      const group = (requestItems[e.table] ??= { Keys: [] });
-      group.Keys.push(e.key);
-      if (e.consistent) group.ConsistentRead = true;
-    }
     const output = await db.send<{
       Responses?: Record<string, AttributeMap[]>;
       UnprocessedKeys?: Record<string, { Keys?: AttributeMap[] }>;
-    }>(BatchGetItemCommand, { operation: 'BatchGetItem', input: { RequestItems: requestItems }, context });
+    }>(BatchGetItemCommand, { operation: 'BatchGetItem', input: requestItems(chunk), context });
     const inChunk = new Map(chunk.map((e) => [e.id, e]));
     for (const [table, items] of Object.entries(output.Responses ?? {})) {
       for (const item of items) {
@@ -128,4 +104,50 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: E
     throw new UnprocessedItemsError('BatchGetItem', keys, result);
   }
   return result;
+}
+
+/** Validates, encodes and deduplicates the keys of a batch get before anything is sent. */
+function planBatchGet(db: Executor, requests: readonly BatchGetRequest[]): { perRequest: { entry: GetEntry; fields: Record<string, unknown> }[][]; entries: GetEntry[] } {
+  const byId = new Map<string, GetEntry>();
+  // Per request, its distinct keys in the order given (results come back in that order).
+  const perRequest = requests.map((request, index) => {
+    const meta = request.model.compiled;
+    const table = db.tableName(request.model);
+    const own = new Map<string, { entry: GetEntry; fields: Record<string, unknown> }>();
+    for (const k of request.keys) {
+      const { key, fields } = encodeKey(meta, k as Record<string, unknown>, `${meta.name}.batchGet`);
+      const id = keyId(table, meta, key);
+      if (own.has(id)) continue;
+      const entry = byId.get(id) ?? { table, id, key, meta, consistent: false, waiters: [] };
+      entry.consistent ||= request.consistent === true;
+      entry.waiters.push({ request: index, fields });
+      byId.set(id, entry);
+      own.set(id, { entry, fields });
+    }
+    return [...own.values()];
+  });
+  const entries = [...byId.values()];
+  return { perRequest, entries };
+}
+
+/** The BatchGetItem input of a chunk of keys. */
+function requestItems(chunk: readonly GetEntry[]): { RequestItems: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }> } {
+  const items: Record<string, { Keys: AttributeMap[]; ConsistentRead?: boolean }> = {};
+  for (const e of chunk) {
+    const group = (items[e.table] ??= { Keys: [] });
+    group.Keys.push(e.key);
+    if (e.consistent) group.ConsistentRead = true;
+  }
+  return { RequestItems: items };
+}
+
+/**
+ * The BatchGetItem requests `batchGet(db, requests)` would send first, 100 keys each, without sending
+ * them (keys validated, encoded and deduplicated exactly as they would be).
+ */
+export function batchGetParams(db: Executor, requests: readonly BatchGetRequest[]): { operation: 'BatchGetItem'; input: Record<string, unknown> }[] {
+  const { entries } = planBatchGet(db, requests);
+  const out: { operation: 'BatchGetItem'; input: Record<string, unknown> }[] = [];
+  for (let i = 0; i < entries.length; i += GET_CHUNK) out.push({ operation: 'BatchGetItem', input: requestItems(entries.slice(i, i + GET_CHUNK)) });
+  return out;
 }

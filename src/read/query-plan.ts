@@ -248,7 +248,7 @@ function separatorIssue(filled: { separator: string; field: string }, key: Field
  * Plans a query: the forced index (`.index(alias)`) or the best candidate that serves every
  * `where()` condition (a sort-key condition beats none; the table beats an index on a tie).
  */
-export function planQuery(model: CompiledModel, conditions: readonly KeyConditionInput[], forcedAlias: string | undefined, context: string): QueryPlan {
+export function planQuery(model: CompiledModel, conditions: readonly KeyConditionInput[], forcedAlias: string | undefined, label: string): QueryPlan {
   const all = candidates(model);
   let pool = all;
   if (forcedAlias !== undefined) {
@@ -256,13 +256,13 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     if (pool.length === 0) {
       throw new ValidationError(
         [{ path: [], rule: 'unknown-index', message: `${model.name} has no index "${forcedAlias}"; it has ${all.slice(1).map((c) => c.alias).join(', ') || 'none'}` }],
-        context,
+        label,
       );
     }
   }
   if (conditions.length === 0) {
     throw new NoUsableIndexError(
-      `${context}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use a scan (.scan() on a DynamORM handle, or scan(db, model)).`,
+      `${label}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use a scan (.scan() on a DynamORM handle, or scan(db, model)).`,
     );
   }
   let best: { c: Candidate; a: Attempt } | undefined;
@@ -270,13 +270,13 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     const issues: Issues = [];
     const a = attempt(model, c, conditions, issues);
     if (!a) continue;
-    if (issues.length > 0) throw new ValidationError(issues, context);
+    if (issues.length > 0) throw new ValidationError(issues, label);
     if (!best || (a.sort && !best.a.sort)) best = { c, a };
   }
   if (!best || !best.a.partition) {
     const asked = conditions.map((x) => `${x.path} ${x.op}`).join(', ');
     throw new NoUsableIndexError(
-      `${context}: no ${forcedAlias ? `key of index ${forcedAlias}` : 'table key or index'} serves where(${asked}). ` +
+      `${label}: no ${forcedAlias ? `key of index ${forcedAlias}` : 'table key or index'} serves where(${asked}). ` +
         `Keys and indexes: ${all.map(describeCandidate).join('; ')}. Move non-key conditions to .filter(), ` +
         `add an index, or read the whole table with a scan and a filter (.scan() on a DynamORM handle, or scan(db, model)).`,
     );

@@ -7,7 +7,7 @@
  */
 import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import { keyId, keyOnly, runChunks } from '../client/chunks.js';
-import { operationContext } from '../client/context.js';
+import { operationContext, type OperationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { UnprocessedItemsError, ValidationError } from '../errors.js';
@@ -52,6 +52,62 @@ interface WriteEntry {
  */
 export async function batchWrite(db: Executor, requests: readonly BatchWriteRequest[]): Promise<{ written: number }> {
   const context = operationContext(db, 'batchWrite');
+  const entries = await planBatchWrite(db, context, requests);
+  const metaOf = new Map(requests.map((r) => [db.tableName(r.model), r.model.compiled]));
+  const { leftovers: unprocessed, inDoubt, stoppedByDeadline } = await runChunks(db, context.deadline, entries, WRITE_CHUNK, async (chunk) => {
+    const output = await db.send<{ UnprocessedItems?: Record<string, WriteEntry['request'][]> }>(BatchWriteItemCommand, {
+      operation: 'BatchWriteItem',
+      input: requestItems(chunk),
+      context,
+    });
+    const inChunk = new Map(chunk.map((e) => [e.id, e]));
+    const again: WriteEntry[] = [];
+    for (const [table, list] of Object.entries(output.UnprocessedItems ?? {})) {
+      const meta = metaOf.get(table) as CompiledModel;
+      for (const r of list) {
+        const key = 'PutRequest' in r ? keyOnly(meta, r.PutRequest.Item) : r.DeleteRequest.Key;
+        const entry = inChunk.get(keyId(table, meta, key));
+        if (entry) again.push(entry);
+      }
+    }
+    return again;
+  });
+  const written = entries.length - unprocessed.length - inDoubt.length;
+  if (stoppedByDeadline && unprocessed.length + inDoubt.length > 0) {
+    throw new DeadlineExceededError(`BatchWriteItem stopped before the deadline with ${unprocessed.length} write(s) not done`, {
+      unprocessed: unprocessed.map((e) => e.original),
+      inDoubt: inDoubt.map((e) => e.original),
+      partial: { written },
+    });
+  }
+  if (unprocessed.length + inDoubt.length > 0) {
+    const originals = unprocessed.map((e) => e.original);
+    throw new UnprocessedItemsError('BatchWriteItem', originals, { written }, inDoubt.map((e) => e.original));
+  }
+  return { written };
+}
+
+/** The BatchWriteItem input of a chunk of writes. */
+function requestItems(chunk: readonly WriteEntry[]): { RequestItems: Record<string, WriteEntry['request'][]> } {
+  const items: Record<string, WriteEntry['request'][]> = {};
+  for (const e of chunk) (items[e.table] ??= []).push(e.request);
+  return { RequestItems: items };
+}
+
+/**
+ * The BatchWriteItem requests `batchWrite(db, requests)` would send first, 25 writes each, without
+ * sending them (validated and encoded exactly as they would be; retries of unprocessed writes are
+ * not shown).
+ */
+export async function batchWriteParams(db: Executor, requests: readonly BatchWriteRequest[]): Promise<{ operation: 'BatchWriteItem'; input: Record<string, unknown> }[]> {
+  const entries = await planBatchWrite(db, operationContext(db, 'batchWrite'), requests);
+  const out: { operation: 'BatchWriteItem'; input: Record<string, unknown> }[] = [];
+  for (let i = 0; i < entries.length; i += WRITE_CHUNK) out.push({ operation: 'BatchWriteItem', input: requestItems(entries.slice(i, i + WRITE_CHUNK)) });
+  return out;
+}
+
+/** Plans every write of a batch through the write path and checks the whole before anything is sent. */
+async function planBatchWrite(db: Executor, context: OperationContext, requests: readonly BatchWriteRequest[]): Promise<WriteEntry[]> {
   const entries: WriteEntry[] = [];
   const seen = new Map<string, string>();
   for (const request of requests) {
@@ -95,38 +151,5 @@ export async function batchWrite(db: Executor, requests: readonly BatchWriteRequ
       }
     }
   }
-  const metaOf = new Map(requests.map((r) => [db.tableName(r.model), r.model.compiled]));
-  const { leftovers: unprocessed, inDoubt, stoppedByDeadline } = await runChunks(db, context.deadline, entries, WRITE_CHUNK, async (chunk) => {
-    const requestItems: Record<string, WriteEntry['request'][]> = {};
-    for (const e of chunk) (requestItems[e.table] ??= []).push(e.request);
-    const output = await db.send<{ UnprocessedItems?: Record<string, WriteEntry['request'][]> }>(BatchWriteItemCommand, {
-      operation: 'BatchWriteItem',
-      input: { RequestItems: requestItems },
-      context,
-    });
-    const inChunk = new Map(chunk.map((e) => [e.id, e]));
-    const again: WriteEntry[] = [];
-    for (const [table, list] of Object.entries(output.UnprocessedItems ?? {})) {
-      const meta = metaOf.get(table) as CompiledModel;
-      for (const r of list) {
-        const key = 'PutRequest' in r ? keyOnly(meta, r.PutRequest.Item) : r.DeleteRequest.Key;
-        const entry = inChunk.get(keyId(table, meta, key));
-        if (entry) again.push(entry);
-      }
-    }
-    return again;
-  });
-  const written = entries.length - unprocessed.length - inDoubt.length;
-  if (stoppedByDeadline && unprocessed.length + inDoubt.length > 0) {
-    throw new DeadlineExceededError(`BatchWriteItem stopped before the deadline with ${unprocessed.length} write(s) not done`, {
-      unprocessed: unprocessed.map((e) => e.original),
-      inDoubt: inDoubt.map((e) => e.original),
-      partial: { written },
-    });
-  }
-  if (unprocessed.length + inDoubt.length > 0) {
-    const originals = unprocessed.map((e) => e.original);
-    throw new UnprocessedItemsError('BatchWriteItem', originals, { written }, inDoubt.map((e) => e.original));
-  }
-  return { written };
+  return entries;
 }
