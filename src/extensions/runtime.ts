@@ -6,12 +6,12 @@
  * transaction, and preparing a page before it is decoded.
  */
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { OperationContext } from '../client/context.js';
 import { TransactionCanceledError } from '../errors.js';
 import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel } from '../model/model.js';
 import { decodeOne } from '../read/decode.js';
+import { fetchItem, getItemInput } from '../read/get.js';
 import type { KeyConditionInput } from '../read/query-plan.js';
 import type { PlanContext, WritePlan } from '../write/plans.js';
 import { sendTransaction } from '../write/transact.js';
@@ -48,15 +48,9 @@ async function plan(target: WriteTarget, context: OperationContext, ctx: PlanCon
 }
 
 /** Reads the stored item of a key, strongly consistent (a write's before-image). */
-async function readStored(target: WriteTarget, context: OperationContext, keySource: Record<string, unknown>): Promise<AttributeMap | undefined> {
+function readStored(target: WriteTarget, context: OperationContext, keySource: Record<string, unknown>): Promise<AttributeMap | undefined> {
   const { key } = encodeKey(target.meta, keySource, `${target.meta.name}.${context.kind}`);
-  const output = await target.executor.send<{ Item?: AttributeMap }>(GetItemCommand, {
-    operation: 'GetItem',
-    input: { TableName: context.table, Key: key, ConsistentRead: true },
-    model: target.meta.name,
-    context,
-  });
-  return output.Item;
+  return fetchItem(target, context, getItemInput(context.table as string, key, true));
 }
 
 

@@ -4,17 +4,17 @@
  * extensions added); reads decode through read/decode.ts. Conditional-check failures become typed
  * errors that say why: the item exists, is missing, or has another version.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { operationContext, type OperationKind } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
 import { ItemNotFoundError } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { ResolvedHooks } from '../extensions/extension.js';
-import { encodeKey, type AttributeMap } from '../model/item-codec.js';
+import { encodeKey } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import { decodeItems, decodeOne } from '../read/decode.js';
+import { fetchItem, getItemInput } from '../read/get.js';
 import { isOwnItem, projectionExpression } from '../read/projection.js';
 import { QueryBuilder } from '../read/query.js';
 import { planWrite, sendWrite, type WriteRequest, type WriteUnit } from '../write/unit.js';
@@ -146,20 +146,15 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     this.hooks?.runtime.read(context, this.hooks, []);
     const label = `${this.meta.name}.get`;
     const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, label);
-    const input: Record<string, unknown> = { TableName: context.table, Key: encodedKey };
-    if (options.consistent) input.ConsistentRead = true;
-    if (options.projection) {
-      const ph = new Placeholders();
-      input.ProjectionExpression = projectionExpression(this.meta, options.projection, ph, [], label);
-      input.ExpressionAttributeNames = ph.names;
-    }
-    const output = await this.executor.send<{ Item?: AttributeMap }>(GetItemCommand, { operation: 'GetItem', input, model: this.meta.name, context });
+    const ph = options.projection && new Placeholders();
+    const projection = ph && projectionExpression(this.meta, options.projection as readonly string[], ph, [], label);
+    const item = await fetchItem(this, context, getItemInput(context.table as string, encodedKey, options.consistent, projection, ph));
     // In a shared table the key may hold another model's item: that is not an item of this model.
-    if (!output.Item || !isOwnItem(this.meta, output.Item)) {
+    if (!item || !isOwnItem(this.meta, item)) {
       if (options.required) throw new ItemNotFoundError({ model: this.meta.name, key: fields });
       return undefined as never;
     }
-    return (await decodeItems(context, this, [output.Item], options.projection))[0] as Projected<M, F>;
+    return (await decodeItems(context, this, [item], options.projection))[0] as Projected<M, F>;
   }
 
   /**

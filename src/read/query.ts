@@ -10,7 +10,9 @@ import { conditionPaths, type ConditionOp, type OperandOf } from '../expr/condit
 import { Placeholders } from '../expr/placeholders.js';
 import type { ItemField, Projected } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
+import type { AttributeMap } from '../model/item-codec.js';
 import type { FieldPath, Item, ValueAt } from '../model/types.js';
+import { getItemInput } from './get.js';
 import { keyConditionExpression, planQuery, type KeyConditionInput, type QueryPlan } from './query-plan.js';
 import { initialState, ReadBuilder, type ReadState } from './read-builder.js';
 import type { ReadPlan } from './runner.js';
@@ -124,8 +126,7 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
     // entity check happens on decode).
     const ph = new Placeholders();
     const common = this.commonInput(ph, keyPlan.keyAttributes, false);
-    const get: Record<string, unknown> = Object.assign({ TableName: input.TableName, Key: keyPlan.fullKey }, common);
-    if (get.ProjectionExpression) get.ExpressionAttributeNames = ph.names;
+    const get = getItemInput(input.TableName as string, keyPlan.fullKey as AttributeMap, this.state.consistent, common.ProjectionExpression as string | undefined, ph);
     return Object.assign(fields, { operation: 'GetItem' as const, command: GetItemCommand, inputs: [get], keyAttributes: keyPlan.keyAttributes, binding });
   }
 }

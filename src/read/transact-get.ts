@@ -11,6 +11,7 @@ import type { AnyModel } from '../model/model.js';
 import type { Item } from '../model/types.js';
 import { MAX_TRANSACTION_ACTIONS } from '../write/transact.js';
 import { decodeOne } from './decode.js';
+import { getItemInput } from './get.js';
 
 /** One item to read in `db.transactGet([...])`. */
 export interface TransactGetRequest<M extends AnyModel = AnyModel> {
@@ -36,7 +37,7 @@ export async function transactGet<const R extends readonly TransactGetRequest[]>
   }
   const items = requests.map((r) => {
     const { key } = encodeKey(r.model.compiled, r.key as Record<string, unknown>, `${r.model.name}.transactGet`);
-    return { Get: { TableName: db.tableName(r.model), Key: key } };
+    return { Get: getItemInput(db.tableName(r.model), key, false) };
   });
   try {
     const output = await db.send<{ Responses?: { Item?: AttributeMap }[] }>(TransactGetItemsCommand, {
