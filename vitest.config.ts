@@ -15,6 +15,8 @@ export default defineConfig({
           typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },
+      // The ts blocks of README.md and docs/ type-checked against src/ (test/docs/code-blocks.ts).
+      { test: { name: 'docs', include: ['test/docs/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
       {
         test: {
           name: 'integration',

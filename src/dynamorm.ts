@@ -48,7 +48,7 @@ export class DynamORM extends Database {
    * models (up to 100); they are validated together and sent as one all-or-nothing request. A
    * cancellation raises TransactionCanceledError with a typed reason per action.
    */
-  transaction(fn: (tx: TransactionWriter) => void | Promise<void>, options?: TransactionOptions): Promise<{ token: string; actions: number }> {
+  transaction(fn: (tx: TransactionWriter) => unknown, options?: TransactionOptions): Promise<{ token: string; actions: number }> {
     return transaction(this, fn, options);
   }
 

@@ -1,6 +1,8 @@
 /**
  * Requests without sending: the exact DynamoDB request a write would send, built by the same write
- * path (extensions and their companion actions included), for logs, reviews and tests.
+ * path (extensions and their companion actions included), for logs, reviews and tests. Nothing is
+ * written. A model whose extensions need the stored item to plan (an audit before-image, a unique
+ * value being moved) still reads it, strongly consistent, and their `prepare` hooks run.
  *
  * ```ts
  * const { operation, input } = await preview(db.model(Payment)).create({ id: 'p1', amount: 1250 });

@@ -104,7 +104,7 @@ function clockFor(db: Executor, token: string | undefined): Date {
  */
 export async function transaction(
   db: Executor,
-  fn: (tx: TransactionWriter) => void | Promise<void>,
+  fn: (tx: TransactionWriter) => unknown,
   options: TransactionOptions = {},
 ): Promise<{ token: string; actions: number }> {
   const { token, actions, context } = await planTransaction(db, fn, options);
@@ -129,7 +129,7 @@ export async function transaction(
  */
 export async function transactionParams(
   db: Executor,
-  fn: (tx: TransactionWriter) => void | Promise<void>,
+  fn: (tx: TransactionWriter) => unknown,
   options: TransactionOptions = {},
 ): Promise<{ operation: 'TransactWriteItems'; input: Record<string, unknown> }> {
   const { token, actions } = await planTransaction(db, fn, options);
@@ -139,7 +139,7 @@ export async function transactionParams(
 /** Runs `fn`, plans every action (companions included) and checks the whole against DynamoDB's rules. */
 async function planTransaction(
   db: Executor,
-  fn: (tx: TransactionWriter) => void | Promise<void>,
+  fn: (tx: TransactionWriter) => unknown,
   options: TransactionOptions,
 ): Promise<{ token: string; actions: TransactAction[]; context: OperationContext }> {
   const context = operationContext(db, 'transactWrite', undefined, clockFor(db, options.token));

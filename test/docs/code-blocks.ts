@@ -1,0 +1,289 @@
+/**
+ * The docs code-block checker: every ```ts (or ```typescript) block of README.md and docs/**\/*.md
+ * (docs/performance.md is generated and skipped) is type-checked against the real code with the
+ * TypeScript compiler API. Nothing runs and nothing talks to DynamoDB.
+ *
+ * - The module specifiers `dynamorm`, `dynamorm/attr`, `dynamorm/lambda` and `dynamorm/testing` map to
+ *   src/index.ts, src/attr.ts, src/lambda/index.ts and src/testing/index.ts (`paths`); the compiler
+ *   options are tsconfig.json's (strict, NodeNext, ES2022), so top-level await works.
+ * - The blocks of one Markdown file are concatenated in order into one module, as a reader reads them:
+ *   a later block may use the names an earlier one declared (the README's `Payment`, `db`, `p`).
+ * - Names the prose assumes but never declares (a `db`, the `Customer`/`Payment`/`Refund` models of a
+ *   ledger, a `cursor`, a `since` date) come from test/docs/fixtures.ts: each module imports the
+ *   fixtures it does not declare itself, so a file's own `Payment` wins over the fixture's.
+ * - A block may demonstrate a compile error with `// @ts-expect-error`, which is checked like any other.
+ *
+ * Fence options (after the language, which is all GitHub renders):
+ * - ```ts isolated: the block is its own module (still with the fixtures) instead of joining the file's
+ *   module. For a block that is another file in the story (a Lambda handler next to the tour's
+ *   script) and so declares names (`db`, a model) the file's module already has.
+ * - ```ts no-check: not checked. Only for fragments that are not statements: a few properties of a
+ *   model definition (`pk: attr.template(...)`, `indexes: {...}`) or an option shown on its own
+ *   (`condition: (c) => ...`). Everything a reader could paste as code is checked; keep these rare.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+/** One fenced TypeScript block. */
+export interface CodeBlock {
+  /** Markdown file, relative to the repository root. */
+  readonly file: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  /** The code, with the fence's indentation removed. */
+  readonly code: string;
+  readonly mode: 'module' | 'isolated' | 'no-check';
+}
+
+/** A type error, placed in the Markdown file. */
+export interface BlockFailure {
+  readonly file: string;
+  /** Line of the block's opening fence. */
+  readonly blockLine: number;
+  /** Line of the error in the Markdown file. */
+  readonly line: number;
+  readonly code: number;
+  readonly message: string;
+}
+
+export interface CheckResult {
+  readonly blocks: readonly CodeBlock[];
+  readonly failures: readonly BlockFailure[];
+}
+
+const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
+const LANGUAGES = new Set(['ts', 'typescript']);
+const MODES = new Set(['isolated', 'no-check']);
+
+/** The fenced ```ts blocks of one Markdown file. Unknown fence options are an error. */
+export function extractBlocks(markdown: string, file: string): CodeBlock[] {
+  const lines = markdown.split(/\r?\n/);
+  const blocks: CodeBlock[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = FENCE.exec(lines[i] ?? '');
+    if (!open) continue;
+    const [, indent = '', fence = '', language = '', info = ''] = open;
+    // Find the closing fence: same character, at least as long, nothing after it.
+    let end = i + 1;
+    const close = new RegExp(`^\\s*${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`);
+    while (end < lines.length && !close.test(lines[end] ?? '')) end++;
+    if (LANGUAGES.has(language.toLowerCase())) {
+      const options = info.split(/\s+/).filter(Boolean);
+      for (const option of options) {
+        if (!MODES.has(option)) throw new Error(`${file}:${i + 1}: unknown code-block option ${JSON.stringify(option)} (use isolated or no-check)`);
+      }
+      const mode = options.includes('no-check') ? 'no-check' : options.includes('isolated') ? 'isolated' : 'module';
+      const body = lines.slice(i + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
+      blocks.push({ file, line: i + 1, code: body.join('\n'), mode });
+    }
+    i = end;
+  }
+  return blocks;
+}
+
+/** README.md and every Markdown file under docs/, except the generated docs/performance.md. */
+export function docFiles(root: string): string[] {
+  const files = ['README.md'];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = `${dir}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.md') && path !== 'docs/performance.md') files.push(path);
+    }
+  };
+  walk('docs');
+  return files;
+}
+
+/** Where each line of a generated module came from. */
+interface LineOrigin {
+  readonly block: CodeBlock;
+  /** 0-based line inside the block. */
+  readonly offset: number;
+}
+
+interface VirtualModule {
+  readonly path: string;
+  readonly text: string;
+  /** Per line of `text`; `undefined` for the lines the checker adds. */
+  readonly origins: readonly (LineOrigin | undefined)[];
+  readonly blocks: readonly CodeBlock[];
+}
+
+const VIRTUAL_DIR = 'test/docs/.blocks';
+const FIXTURES = 'test/docs/fixtures.ts';
+
+/** Names a module declares or imports at its top level. */
+function topLevelNames(source: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const bind = (name: ts.BindingName): void => {
+    if (ts.isIdentifier(name)) names.add(name.text);
+    else for (const element of name.elements) if (!ts.isOmittedExpression(element)) bind(element.name);
+  };
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      if (clause?.name) names.add(clause.name.text);
+      const bindings = clause?.namedBindings;
+      if (bindings && ts.isNamespaceImport(bindings)) names.add(bindings.name.text);
+      if (bindings && ts.isNamedImports(bindings)) for (const element of bindings.elements) names.add(element.name.text);
+    } else if (ts.isVariableStatement(statement)) {
+      for (const declaration of statement.declarationList.declarations) bind(declaration.name);
+    } else if (
+      (ts.isFunctionDeclaration(statement) ||
+        ts.isClassDeclaration(statement) ||
+        ts.isInterfaceDeclaration(statement) ||
+        ts.isTypeAliasDeclaration(statement) ||
+        ts.isEnumDeclaration(statement)) &&
+      statement.name
+    ) {
+      names.add(statement.name.text);
+    }
+  }
+  return names;
+}
+
+/** The fixtures' exports: values (imported as such) and names that are only types. */
+function fixtureExports(root: string): { values: Set<string>; types: Set<string> } {
+  const source = ts.createSourceFile(FIXTURES, readFileSync(join(root, FIXTURES), 'utf8'), ts.ScriptTarget.ES2022, true);
+  const values = new Set<string>();
+  const types = new Set<string>();
+  const exported = (node: ts.Node): boolean => ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  for (const statement of source.statements) {
+    if (!exported(statement)) continue;
+    if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) if (ts.isIdentifier(d.name)) values.add(d.name.text);
+    } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) {
+      values.add(statement.name.text);
+    } else if ((ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) && statement.name) {
+      types.add(statement.name.text);
+    }
+  }
+  for (const name of values) types.delete(name);
+  return { values, types };
+}
+
+/** Builds one module from blocks, importing the fixtures it does not declare. */
+function buildModule(root: string, path: string, blocks: readonly CodeBlock[], fixtures: { values: Set<string>; types: Set<string> }): VirtualModule {
+  const lines: string[] = [];
+  const origins: (LineOrigin | undefined)[] = [];
+  for (const block of blocks) {
+    block.code.split('\n').forEach((line, offset) => {
+      lines.push(line);
+      origins.push({ block, offset });
+    });
+  }
+  const body = lines.join('\n');
+  const declared = topLevelNames(ts.createSourceFile(path, body, ts.ScriptTarget.ES2022, true));
+  const values = [...fixtures.values].filter((n) => !declared.has(n));
+  const types = [...fixtures.types].filter((n) => !declared.has(n));
+  const fixturePath = relative(join(root, VIRTUAL_DIR), join(root, FIXTURES)).replace(/\\/g, '/').replace(/\.ts$/, '.js');
+  const header = [
+    values.length > 0 ? `import { ${values.join(', ')} } from '${fixturePath}';` : '',
+    types.length > 0 ? `import type { ${types.join(', ')} } from '${fixturePath}';` : '',
+  ];
+  // `export {}` makes a module of blocks without imports, so top-level await works and names stay local.
+  const text = [...header, body, 'export {};'].join('\n');
+  return { path, text, origins: [undefined, undefined, ...origins, undefined], blocks };
+}
+
+/** The modules of one file: one for all its blocks in order, and one per `isolated` block. */
+function modulesOf(root: string, file: string, blocks: readonly CodeBlock[], fixtures: { values: Set<string>; types: Set<string> }): VirtualModule[] {
+  const base = join(root, VIRTUAL_DIR, file.replace(/[/\\]/g, '__'));
+  const modules: VirtualModule[] = [];
+  const joined = blocks.filter((b) => b.mode === 'module');
+  if (joined.length > 0) modules.push(buildModule(root, `${base}.ts`, joined, fixtures));
+  for (const block of blocks.filter((b) => b.mode === 'isolated')) {
+    modules.push(buildModule(root, `${base}.${block.line}.ts`, [block], fixtures));
+  }
+  return modules;
+}
+
+/** Compiler options: tsconfig.json's, with the package's entry points mapped to src/. */
+function compilerOptions(root: string): ts.CompilerOptions {
+  const configPath = join(root, 'tsconfig.json');
+  const config = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
+  if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, '\n'));
+  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root, undefined, configPath);
+  return {
+    ...parsed.options,
+    noEmit: true,
+    baseUrl: root,
+    paths: {
+      dynamorm: ['./src/index.ts'],
+      'dynamorm/attr': ['./src/attr.ts'],
+      'dynamorm/lambda': ['./src/lambda/index.ts'],
+      'dynamorm/testing': ['./src/testing/index.ts'],
+    },
+  };
+}
+
+/**
+ * Type-checks the ```ts blocks of `files` (default: README.md and docs/**\/*.md) against the code in
+ * `root`, in one compiler program. `read` gives a file's Markdown (the checker's own tests pass some).
+ */
+export function checkDocs(
+  root: string,
+  files: readonly string[] = docFiles(root),
+  read: (file: string) => string = (file) => readFileSync(join(root, file), 'utf8'),
+): CheckResult {
+  root = resolve(root);
+  const fixtures = fixtureExports(root);
+  const blocks: CodeBlock[] = [];
+  const modules: VirtualModule[] = [];
+  for (const file of files) {
+    const own = extractBlocks(read(file), file);
+    blocks.push(...own);
+    modules.push(...modulesOf(root, file, own, fixtures));
+  }
+  const byPath = new Map(modules.map((m) => [m.path, m]));
+  const options = compilerOptions(root);
+  const host = ts.createCompilerHost(options, true);
+  const { fileExists, readFile, getSourceFile } = host;
+  const virtualDir = join(root, VIRTUAL_DIR);
+  host.fileExists = (p) => byPath.has(p) || fileExists.call(host, p);
+  host.readFile = (p) => byPath.get(p)?.text ?? readFile.call(host, p);
+  host.directoryExists = (p) => p === virtualDir || ts.sys.directoryExists(p);
+  host.getSourceFile = (p, language, onError, create) => {
+    const module = byPath.get(p);
+    return module ? ts.createSourceFile(p, module.text, language, true) : getSourceFile.call(host, p, language, onError, create);
+  };
+  const program = ts.createProgram({ rootNames: [...byPath.keys()], options, host });
+
+  const failures: BlockFailure[] = [];
+  const message = (d: ts.Diagnostic) => ts.flattenDiagnosticMessageText(d.messageText, '\n');
+  for (const d of [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]) {
+    failures.push({ file: '(compiler options)', blockLine: 0, line: 0, code: d.code, message: message(d) });
+  }
+  const fixtureSource = program.getSourceFile(join(root, FIXTURES));
+  if (fixtureSource) {
+    for (const d of [...program.getSyntacticDiagnostics(fixtureSource), ...program.getSemanticDiagnostics(fixtureSource)]) {
+      const line = d.start === undefined ? 0 : fixtureSource.getLineAndCharacterOfPosition(d.start).line + 1;
+      failures.push({ file: FIXTURES, blockLine: 0, line, code: d.code, message: message(d) });
+    }
+  }
+  for (const module of modules) {
+    const source = program.getSourceFile(module.path);
+    if (!source) throw new Error(`${module.path} is not in the program`);
+    for (const d of [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]) {
+      const inModule = d.file !== undefined && d.file.fileName === module.path && d.start !== undefined;
+      const origin = inModule && d.file && d.start !== undefined ? module.origins[d.file.getLineAndCharacterOfPosition(d.start).line] : undefined;
+      const block = origin?.block ?? module.blocks[0]!;
+      const where = d.file && !inModule ? ` (in ${relative(root, d.file.fileName)})` : '';
+      failures.push({
+        file: block.file,
+        blockLine: block.line,
+        line: origin ? block.line + 1 + origin.offset : block.line,
+        code: d.code,
+        message: message(d) + where,
+      });
+    }
+  }
+  return { blocks, failures };
+}
+
+/** `README.md:123 (block at line 120): TS2345 ...`, one line per failure. */
+export function formatFailures(failures: readonly BlockFailure[]): string {
+  return failures.map((f) => `${f.file}:${f.line} (block at line ${f.blockLine}): TS${f.code} ${f.message}`).join('\n');
+}
