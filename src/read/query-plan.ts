@@ -9,8 +9,8 @@ import { NoUsableIndexError, ValidationError } from '../errors.js';
 import type { ConditionOp } from '../expr/condition.js';
 import type { Placeholders } from '../expr/placeholders.js';
 import type { Issues } from '../marshal/codec.js';
-import { componentText } from '../model/item-codec.js';
-import { fillTemplate, templatePrefix, type KeyTemplate } from '../model/key-template.js';
+import { componentText, templateValue } from '../model/item-codec.js';
+import { fillTemplate, templatePrefix } from '../model/key-template.js';
 import type { CompiledModel, FieldMeta } from '../model/model.js';
 
 /** One `where(path, op, value)` of a query. */
@@ -122,21 +122,17 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
   const invalid: Attempt = { partition: undefined, sort: undefined, sortIsFullKey: false };
   const before = issues.length;
   if (pk.template) {
-    const texts: Record<string, string | undefined> = {};
+    const values: Record<string, unknown> = {};
     for (const name of pk.template.fields) {
       const cond = equal(name);
       if (!cond) return undefined;
       consume(cond);
-      texts[name] = componentText(model.byName.get(name) as FieldMeta, cond.value, issues);
+      values[name] = cond.value;
     }
-    if (issues.length > before) return invalid;
-    const filled = fillTemplate(pk.template, texts);
-    if ('separator' in filled) {
-      issues.push(separatorIssue(filled, pk));
-      return invalid;
-    }
-    if (!('key' in filled)) return undefined;
-    partition = { S: filled.key };
+    // Filled as on write: bad values and separators inside a value are issues, not "no index serves".
+    const filled = templateValue(model, pk, values, issues);
+    if (!filled) return invalid;
+    partition = filled;
   } else {
     const cond = equal(pk.name);
     if (!cond) return undefined;
@@ -160,10 +156,11 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
       texts[fields[i] as string] = componentText(model.byName.get(fields[i] as string) as FieldMeta, cond.value, issues);
     }
     if (issues.length > before) return invalid;
-    // A value holding the separator that follows it would make the prefix match other keys.
-    const checked = fillTemplate({ ...sk.template, parts: sk.template.parts.slice(0, prefixParts(sk.template, i)) }, texts);
+    // A leading value holding the separator that follows it would make the prefix match other keys
+    // (fillTemplate checks the fields it reaches before the first one missing).
+    const checked = fillTemplate(sk.template, texts);
     if ('separator' in checked) {
-      issues.push(separatorIssue(checked, sk));
+      issues.push({ path: [checked.field], rule: 'key-separator', message: `cannot contain "${checked.separator}", the separator that follows it in ${sk.name}` });
       return invalid;
     }
     const prefix = templatePrefix(sk.template, texts);
@@ -224,24 +221,6 @@ function attempt(model: CompiledModel, c: Candidate, conditions: readonly KeyCon
   }
   if (consumed.length !== conditions.length) return undefined;
   return { partition, sort, sortIsFullKey };
-}
-
-/** How many template parts the first `fields` fields cover, with the literal after the last of them. */
-function prefixParts(template: KeyTemplate, fields: number): number {
-  if (fields === 0) return 0;
-  let seen = 0;
-  for (let p = 0; p < template.parts.length; p++) {
-    if ('field' in (template.parts[p] as object) && ++seen === fields) return Math.min(p + 2, template.parts.length);
-  }
-  return template.parts.length;
-}
-
-function separatorIssue(filled: { separator: string; field: string }, key: FieldMeta) {
-  return {
-    path: [filled.field],
-    rule: 'key-separator',
-    message: `cannot contain "${filled.separator}", the separator that follows it in the key template of ${key.name}`,
-  };
 }
 
 /**
