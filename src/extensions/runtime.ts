@@ -40,7 +40,7 @@ async function plan(target: WriteTarget, context: OperationContext, ctx: PlanCon
   if (hooks.all.some((h) => h.wantsStoredItem?.(context, intent))) {
     storedRaw = await readStored(target, context, (intent.key ?? intent.input) as Record<string, unknown>);
   }
-  const primary = planPrimary(ctx, { kind: intent.kind, input: intent.input, key: intent.key, options: write.options });
+  const primary = planPrimary(ctx, Object.assign({}, write, { kind: intent.kind, input: intent.input, key: intent.key }));
   const stored = await decodeOne(context, target, storedRaw);
   const companions: WritePlan[] = [];
   for (const h of hooks.all) if (h.companions) companions.push(...h.companions(context, { intent, primary, stored }));

@@ -12,7 +12,7 @@ import type { ConditionInput } from '../expr/condition.js';
 import type { CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import type { CreateInput, UpdatePatch } from '../model/types.js';
-import { planKey } from './plans.js';
+import { planCheck, planKey } from './plans.js';
 import { MAX_TRANSACTION_ACTIONS, sendTransaction, transactInput, type TransactAction } from './transact.js';
 import { planWrite, type WriteRequest, type WriteUnit } from './unit.js';
 
@@ -62,7 +62,13 @@ export class TransactionWriter {
 
   /** Requires a condition on another item without changing it. */
   check<M extends AnyModel>(model: M, key: KeyOrItem<M>, condition: ConditionInput<M>): this {
-    return this.add(model, { kind: 'check', input: undefined, key: key as Record<string, unknown>, options: { condition: condition as unknown as ConditionInput<never> } });
+    return this.add(model, {
+      kind: 'check',
+      input: undefined,
+      key: key as Record<string, unknown>,
+      options: { condition: condition as unknown as ConditionInput<never> },
+      planner: (ctx, write) => planCheck(ctx, write.key as Record<string, unknown>, write.options.condition as ConditionInput<never>),
+    });
   }
 }
 

@@ -13,7 +13,7 @@ import type { ConditionInput } from '../expr/condition.js';
 import type { ResolvedHooks, WriteIntent } from '../extensions/extension.js';
 import type { AttributeMap } from '../model/item-codec.js';
 import { decodeForError } from '../read/decode.js';
-import { planCheck, planCreate, planDelete, planPut, planUpdate, type PlanContext, type WritePlan } from './plans.js';
+import { planCreate, planDelete, planPut, planUpdate, type PlanContext, type WritePlan } from './plans.js';
 
 /** A model handle as the write path sees it. */
 export type WriteTarget = ModelTarget;
@@ -27,6 +27,8 @@ export interface WriteOptions {
 /** A write as the caller asked for it. */
 export interface WriteRequest extends WriteIntent {
   readonly options: WriteOptions;
+  /** The planner of a kind the write path does not plan itself (`check`: transactions bring `planCheck`). */
+  readonly planner?: (ctx: PlanContext, write: WriteRequest) => WritePlan;
 }
 
 /** A write ready to send: the primary action and the actions that must be written with it. */
@@ -41,7 +43,7 @@ export interface WriteUnit {
 
 const NONE: readonly WritePlan[] = [];
 
-/** The pure planner of one write kind. */
+/** The pure planner of one write kind (a condition check brings its own: only transactions have them). */
 export function planPrimary(ctx: PlanContext, write: WriteRequest): WritePlan {
   const o = write.options;
   switch (write.kind) {
@@ -53,8 +55,8 @@ export function planPrimary(ctx: PlanContext, write: WriteRequest): WritePlan {
       return planUpdate(ctx, write.key as Record<string, unknown>, write.input as Record<string, unknown>, o);
     case 'delete':
       return planDelete(ctx, write.key as Record<string, unknown>, o);
-    case 'check':
-      return planCheck(ctx, write.key as Record<string, unknown>, o.condition as ConditionInput<never>);
+    default:
+      return (write.planner as NonNullable<WriteRequest['planner']>)(ctx, write);
   }
 }
 
