@@ -15,6 +15,7 @@
  * ├── NoUsableIndexError           no table key or index serves a query's conditions
  * ├── InvalidCursorError           a cursor was tampered with or belongs to another query
  * ├── ConfigurationError           the configuration is unusable (e.g. no cursor secret)
+ * ├── WriteInDoubtError            a write may or may not have been applied (isStored() tells)
  * ├── ThrottledError               DynamoDB throttled the request
  * ├── TimeoutError                 the request was aborted or timed out
  * └── DynamoDBError                any other error returned by DynamoDB
@@ -126,6 +127,39 @@ export class ItemAlreadyExistsError extends ConditionalCheckFailedError {
 export class ItemNotFoundError extends ConditionalCheckFailedError {
   constructor(target: ErrorTarget, cause?: unknown) {
     super(target, undefined, { cause, code: 'NOT_FOUND', message: `${target.model} ${formatKey(target.key)} not found` });
+  }
+}
+
+/**
+ * A write may or may not have been applied, and DynamORM could not tell: its last attempt timed out,
+ * lost its connection or got a 5xx, or an SDK retry failed its condition after an earlier attempt may
+ * have applied it, and the stored item (read strongly consistent) does not carry this write's token.
+ * Do not treat it as "nothing changed" and do not retry blindly: `isStored()` reads the item again and
+ * tells whether this write is the one stored (for a delete: whether the item is gone). `cause` is the
+ * error of the last attempt.
+ */
+export class WriteInDoubtError extends DynamORMError {
+  /** Always true: the marker every in-doubt write error carries. */
+  readonly inDoubt = true;
+  readonly model: string;
+  readonly key: Record<string, unknown>;
+  /** The write: `create`, `put`, `update`, `delete`. */
+  readonly operation: string;
+  /** The token this write stored with the item (none for deletes, or models without a write-token attribute). */
+  readonly writeToken: string | undefined;
+  /** @internal */
+  declare private readonly check: () => Promise<boolean>;
+  constructor(target: ErrorTarget, operation: string, writeToken: string | undefined, check: () => Promise<boolean>, cause?: unknown) {
+    super('IN_DOUBT', `${target.model} ${formatKey(target.key)}: ${operation} may or may not have been applied; isStored() tells`, { cause });
+    this.model = target.model;
+    this.key = target.key;
+    this.operation = operation;
+    this.writeToken = writeToken;
+    Object.defineProperty(this, 'check', { value: check, enumerable: false });
+  }
+  /** Reads the item strongly consistent: true when this write is the one stored (a delete: the item is gone). */
+  isStored(): Promise<boolean> {
+    return this.check();
   }
 }
 

@@ -72,5 +72,6 @@ export {
   TimeoutError,
   ValidationError,
   VersionConflictError,
+  WriteInDoubtError,
 } from './errors.js';
 export type { CancellationReason, ErrorTarget, ValidationIssue } from './errors.js';

@@ -18,6 +18,8 @@ export interface UpdateExtras {
   readonly now: Date;
   /** Next version to write, or `'increment'` to add one without knowing the current value. */
   readonly nextVersion?: number | 'increment' | undefined;
+  /** The token of this write, stored in the model's write-token attribute. */
+  readonly token?: string | undefined;
   /** Table and encoded key of the item, for codecs that bind values to their place (`CodecScope`). */
   readonly place?: { readonly table: string; readonly key: Readonly<Record<string, AttributeValue>> };
 }
@@ -102,6 +104,7 @@ export function compileUpdate(
   // Counted before updatedAt and version: a patch that changes nothing must not bump them either.
   const patchClauses = set.length + remove.length + add.length + del.length;
   if (model.updatedAt) set.push(`${ph.name(model.updatedAt.stored)} = ${ph.value(model.updatedAt.codec.encode(extras.now, [], issues)!)}`);
+  if (model.writeToken && extras.token) set.push(`${ph.name(model.writeToken)} = ${ph.value({ S: extras.token })}`);
   if (model.version && extras.nextVersion !== undefined) {
     const v = ph.name(model.version.stored);
     if (extras.nextVersion === 'increment') add.push(`${v} ${ph.value({ N: '1' })}`);

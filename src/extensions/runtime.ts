@@ -15,7 +15,7 @@ import { fetchItem, getItemInput } from '../read/get.js';
 import type { KeyConditionInput } from '../read/query-plan.js';
 import type { PlanContext, WritePlan } from '../write/plans.js';
 import { sendTransaction } from '../write/transact.js';
-import { planPrimary, type WriteRequest, type WriteTarget, type WriteUnit } from '../write/unit.js';
+import { planPrimary, settle, type WriteRequest, type WriteTarget, type WriteUnit } from '../write/unit.js';
 import type { Extension, ExtensionRuntime, ModelHooks, ResolvedHooks, WriteIntent } from './extension.js';
 
 /** Resolves `extensions` for `model`; `undefined` when none applies (the model pays nothing). */
@@ -44,7 +44,7 @@ async function plan(target: WriteTarget, context: OperationContext, ctx: PlanCon
   const stored = await decodeOne(context, target, storedRaw);
   const companions: WritePlan[] = [];
   for (const h of hooks.all) if (h.companions) companions.push(...h.companions(context, { intent, primary, stored }));
-  return { context, target, primary, companions, storedRaw };
+  return { context, target, primary, companions, storedRaw, token: ctx.token };
 }
 
 /** Reads the stored item of a key, strongly consistent (a write's before-image). */
@@ -70,8 +70,11 @@ async function send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Prom
     if (error instanceof TransactionCanceledError) {
       const failed = error.failures;
       if (failed.length === 1 && failed[0]?.awsCode === 'ConditionalCheckFailed' && failed[0].error) throw failed[0].error;
+      throw error;
     }
-    throw error;
+    // The client request token makes the SDK's retries safe; a transport failure at the end is settled
+    // by the primary item's write token (or raised in doubt).
+    await settle(unit, error, returnValues);
   }
   if (returnValues === 'ALL_OLD') return before;
   return returnValues === 'ALL_NEW' ? readStored(target, context, keySource) : undefined;

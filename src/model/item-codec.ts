@@ -71,6 +71,8 @@ export interface EncodeItemOptions {
   readonly label: string;
   /** The physical table (for codecs that bind values to their place; see `CodecScope`). */
   readonly table?: string;
+  /** The token of this write, stored in the model's write-token attribute. */
+  readonly token?: string;
 }
 
 /**
@@ -118,6 +120,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
     out[field.stored] = av;
   }
   if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
+  if (model.writeToken && options.token) out[model.writeToken] = { S: options.token };
   if (scoped) encodeScoped(model, scoped, values, out, issues, options.table ?? model.table);
   if (issues.length === 0) {
     const size = sizeIfOver(out, MAX_ITEM_BYTES);

@@ -37,6 +37,12 @@ export interface ModelDefinition<S extends Shape, I extends Record<string, Index
   readonly entityAttribute?: string | false;
   /** Value written to the entity attribute (default: the model name). */
   readonly entityType?: string;
+  /**
+   * Attribute that stores the token of the last write (default `_wt`), so a write whose answer was
+   * lost recognises itself when the SDK retries it: it is reported as applied, never as "already
+   * exists" or "version conflict". `false` stores none (such failures are then reported in doubt).
+   */
+  readonly writeToken?: string | false;
   /** Extensions this model opts into (in addition to the database's own). */
   readonly extensions?: readonly Extension[];
 }
@@ -84,6 +90,8 @@ export interface CompiledModel {
   readonly indexes: readonly IndexMeta[];
   /** The entity-type attribute and this model's value in it, unless switched off. */
   readonly entity?: { readonly attribute: string; readonly value: string };
+  /** The attribute holding the token of the last write, unless switched off. */
+  readonly writeToken?: string;
 }
 
 /** A model: the definition plus its compiled metadata. Pass it to `db.model(...)`. */
@@ -231,6 +239,10 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     return { alias, name: def.name, type, partitionKey: pk, ...(sk ? { sortKey: sk } : {}), projection };
   });
 
+  const writeToken = definition.writeToken ?? '_wt';
+  if (writeToken !== false && (writeToken === '' || byStored.has(writeToken) || writeToken === definition.entityAttribute)) {
+    fail(name, `the write token attribute ${JSON.stringify(writeToken)} is empty or taken by another attribute`);
+  }
   const entityAttribute = definition.entityAttribute ?? '_type';
   if (entityAttribute !== false) {
     if (entityAttribute === '') fail(name, 'entityAttribute cannot be empty');
@@ -253,5 +265,6 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     ...(updatedAt ? { updatedAt } : {}),
     indexes: compiledIndexes,
     ...(entityAttribute !== false ? { entity: { attribute: entityAttribute, value: definition.entityType ?? name } } : {}),
+    ...(writeToken !== false ? { writeToken } : {}),
   };
 }

@@ -142,7 +142,7 @@ async function planBatchWrite(db: Executor, context: OperationContext, requests:
     if (request.kind === 'put') {
       for (const [i, input] of request.items.entries()) {
         const item = input as Record<string, unknown>;
-        add(await planWrite(target, modelContext, { kind: 'put', input: item, key: undefined, options: {} }), { kind: 'put', model: meta.name, item: input }, i);
+        add(await planWrite(target, modelContext, { kind: 'put', input: item, key: undefined, options: {}, token: null }), { kind: 'put', model: meta.name, item: input }, i);
       }
     } else {
       for (const [i, k] of request.keys.entries()) {

@@ -28,6 +28,11 @@ export interface WritePlan {
   readonly target: ErrorTarget;
   /** The encoded item, for puts. */
   readonly item?: AttributeMap;
+  /**
+   * Versioned writes: the version the stored item must have (0: it must not exist). A write that
+   * applied leaves this plus one, or no item for a delete, which is how a failure is settled.
+   */
+  readonly expectedVersion?: number;
   /** The typed error for a failed condition, given the stored item (decoded) if DynamoDB returned it. */
   explain(stored: Record<string, unknown> | undefined): Error;
 }
@@ -37,6 +42,11 @@ export interface PlanContext {
   readonly meta: CompiledModel;
   readonly tableName: string;
   readonly now: Date;
+  /**
+   * The token of this write (write/unit.ts makes one per call), stored with the item so that a retry
+   * of an applied write recognises itself. Without it, nothing is stored.
+   */
+  readonly token?: string | undefined;
 }
 
 function conditionFields(conditions: string[], ph: Placeholders): Record<string, unknown> {
@@ -111,7 +121,7 @@ function existenceAndVersion(meta: CompiledModel, ph: Placeholders, expected: nu
 /** create(): PutItem that requires the key to be free. */
 export function planCreate(ctx: PlanContext, input: Record<string, unknown>, condition?: ConditionInput<never>): WritePlan {
   const label = `${ctx.meta.name}.create`;
-  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, label, table: ctx.tableName });
+  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, label, table: ctx.tableName, token: ctx.token });
   const ph = new Placeholders();
   const conditions = [`attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, label)];
   const target = targetOf(ctx.meta, input);
@@ -121,6 +131,7 @@ export function planCreate(ctx: PlanContext, input: Record<string, unknown>, con
     target,
     item,
     // No stored item: the key was free, so the caller's own condition failed.
+    expectedVersion: 0,
     explain: (old) => (old ? new ItemAlreadyExistsError(target, old) : new ConditionalCheckFailedError(target, old)),
   };
 }
@@ -142,7 +153,7 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
     const { [versionField.name]: _version, ...rest } = input;
     fields = rest;
   }
-  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), label, table: ctx.tableName });
+  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), label, table: ctx.tableName, token: ctx.token });
   const ph = new Placeholders();
   const conditions: string[] = [];
   if (versionField && expected !== undefined) {
@@ -159,6 +170,7 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
     input: { TableName: ctx.tableName, Item: item, ...conditionFields(conditions, ph) },
     target,
     item,
+    ...(expected !== undefined ? { expectedVersion: expected } : {}),
     explain: (old) => explainFailure(ctx.meta, target, old, expected, true),
   };
 }
@@ -183,13 +195,21 @@ export function planUpdate(
   const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, label);
   const ph = new Placeholders();
   const nextVersion = expected === undefined ? undefined : expected === 'any' ? ('increment' as const) : expected + 1;
-  const extras = { now: ctx.now, nextVersion, place: { table: ctx.tableName, key: encodedKey } };
+  const extras = { now: ctx.now, nextVersion, token: ctx.token, place: { table: ctx.tableName, key: encodedKey } };
   const updateExpression = compileUpdate(ctx.meta, patch, extras, ph, label);
   const conditions = [...existenceAndVersion(ctx.meta, ph, expected), ...userCondition(ctx, options.condition, ph, label)];
+  const tokenAttribute = ctx.meta.writeToken;
+  if (tokenAttribute && ctx.token) {
+    // A retry of this very update, once applied, must fail rather than apply again (an ADD would count
+    // twice): the failure then shows our token and is reported as the success it was.
+    const name = ph.name(tokenAttribute);
+    conditions.push(`(attribute_not_exists(${name}) OR ${name} <> ${ph.value({ S: ctx.token })})`);
+  }
   return {
     operation: 'UpdateItem',
     input: { TableName: ctx.tableName, Key: encodedKey, UpdateExpression: updateExpression, ...conditionFields(conditions, ph) },
     target,
+    ...(typeof expected === 'number' ? { expectedVersion: expected } : {}),
     explain,
   };
 }
@@ -208,6 +228,7 @@ export function planDelete(
     operation: 'DeleteItem',
     input: { TableName: ctx.tableName, Key: encodedKey, ...conditionFields(conditions, ph) },
     target,
+    ...(typeof expected === 'number' ? { expectedVersion: expected } : {}),
     explain,
   };
 }

@@ -33,7 +33,9 @@ export interface WritePreview<M extends AnyModel> {
 /**
  * Previews the writes of a model handle: `preview(db.model(M)).update(key, patch)` resolves to the
  * request `db.model(M).update(key, patch)` would send. A write with companion actions previews as its
- * TransactWriteItems (its ClientRequestToken is a placeholder: each real send makes its own).
+ * TransactWriteItems (its ClientRequestToken is a placeholder: each real send makes its own). The write
+ * token stored with the item (`_wt`, see the model's `writeToken`) is new for every call, so the real
+ * write carries another one.
  */
 export function preview<M extends AnyModel>(handle: ModelClient<M>): WritePreview<M> {
   const run = async (write: WriteRequest, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Promise<RequestPreview> => {

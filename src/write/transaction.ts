@@ -23,17 +23,22 @@ export class TransactionWriter {
   /** @internal Planned units (or units being planned, for models whose extensions prepare asynchronously). */
   readonly units: (WriteUnit | Promise<WriteUnit>)[] = [];
 
-  /** @internal `context`: one clock reading for every action (and every retry with the same token). */
+  /**
+   * @internal `context`: one clock reading for every action (and every retry with the same token).
+   * `token`: the transaction's own token, if given: each action's write token derives from it, so the
+   * same transaction sent again is the same request.
+   */
   constructor(
     private readonly db: Executor,
     private readonly context: OperationContext,
+    private readonly token?: string,
   ) {}
 
   private add(model: AnyModel, write: WriteRequest): this {
     const target = this.db.target(model);
     const context = Object.assign({}, this.context, { model: model.name, table: this.db.tableName(model) });
     // Planned now, so bad input throws here, inside the caller's function, before anything is sent.
-    const unit = planWrite(target, context, write);
+    const unit = planWrite(target, context, this.token === undefined ? write : Object.assign({}, write, { token: `${this.token}.${this.units.length}` }));
     // Awaited after the caller's function returns; until then a failure must not count as unhandled.
     if (unit instanceof Promise) unit.catch(() => undefined);
     this.units.push(unit);
@@ -149,7 +154,7 @@ async function planTransaction(
   options: TransactionOptions,
 ): Promise<{ token: string; actions: TransactAction[]; context: OperationContext }> {
   const context = operationContext(db, 'transactWrite', undefined, clockFor(db, options.token));
-  const tx = new TransactionWriter(db, context);
+  const tx = new TransactionWriter(db, context, options.token);
   await fn(tx);
   const units = await Promise.all(tx.units);
   const fail = (rule: string, message: string): never => {

@@ -6,13 +6,18 @@
  * transactions and batch writes all plan through here. A model without extensions never loads the
  * extension runtime: its writes plan synchronously and go out as one request.
  */
+import { randomUUID } from 'node:crypto';
 import { DeleteItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { OperationContext } from '../client/context.js';
 import type { CommandClass, ModelTarget } from '../client/executor.js';
 import type { ConditionInput } from '../expr/condition.js';
 import type { ResolvedHooks, WriteIntent } from '../extensions/extension.js';
+import { keyOnly } from '../client/chunks.js';
+import { DeadlineExceededError } from '../deadline.js';
+import { DynamoDBError, ThrottledError, TimeoutError, WriteInDoubtError } from '../errors.js';
 import type { AttributeMap } from '../model/item-codec.js';
 import { decodeForError } from '../read/decode.js';
+import { fetchItem, getItemInput } from '../read/get.js';
 import { planCreate, planDelete, planPut, planUpdate, type PlanContext, type WritePlan } from './plans.js';
 
 /** A model handle as the write path sees it. */
@@ -29,6 +34,12 @@ export interface WriteRequest extends WriteIntent {
   readonly options: WriteOptions;
   /** The planner of a kind the write path does not plan itself (`check`: transactions bring `planCheck`). */
   readonly planner?: (ctx: PlanContext, write: WriteRequest) => WritePlan;
+  /**
+   * The write token: a string to use (a transaction derives it from its own token, so that sending it
+   * again sends the same request), `null` for none (batch puts: unconditional, so retries are
+   * harmless), or left out for a new one per call.
+   */
+  readonly token?: string | null;
 }
 
 /** A write ready to send: the primary action and the actions that must be written with it. */
@@ -39,6 +50,8 @@ export interface WriteUnit {
   readonly companions: readonly WritePlan[];
   /** The stored item before the write (raw), when an extension asked for it. */
   readonly storedRaw: AttributeMap | undefined;
+  /** The token this write stores with the item (none for deletes and checks, or without a token attribute). */
+  readonly token: string | undefined;
 }
 
 const NONE: readonly WritePlan[] = [];
@@ -66,8 +79,11 @@ export function planPrimary(ctx: PlanContext, write: WriteRequest): WritePlan {
  * companion actions are added.
  */
 export function planWrite(target: WriteTarget, context: OperationContext, write: WriteRequest): WriteUnit | Promise<WriteUnit> {
-  const ctx: PlanContext = { meta: target.meta, tableName: context.table as string, now: context.now };
-  if (!target.hooks) return { context, target, primary: planPrimary(ctx, write), companions: NONE, storedRaw: undefined };
+  // One token per call: the SDK's retries of this request carry the same one.
+  const wanted = target.meta.writeToken && write.kind !== 'delete' && write.kind !== 'check';
+  const token = wanted && write.token !== null ? (write.token ?? randomUUID()) : undefined;
+  const ctx: PlanContext = { meta: target.meta, tableName: context.table as string, now: context.now, token };
+  if (!target.hooks) return { context, target, primary: planPrimary(ctx, write), companions: NONE, storedRaw: undefined, token };
   return target.hooks.runtime.plan(target, context, ctx, write);
 }
 
@@ -104,13 +120,90 @@ export async function sendWrite(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL
       });
       return output.Attributes;
     } catch (error) {
-      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
-      const err = primary.explain(await decodeForError(context, target, (error as { Item?: AttributeMap }).Item));
-      (err as { cause?: unknown }).cause = error;
-      throw err;
+      return settle(unit, error, returnValues);
     }
   }
   // Companion actions exist only where extensions added them: their runtime sends the unit.
   return (target.hooks as ResolvedHooks).runtime.send(unit, returnValues);
 }
 
+/** The SDK's count of attempts behind an error (1 when it made only one). */
+function attemptsOf(error: unknown): number {
+  return (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+}
+
+/** Whether a failed write may still have been applied (a refusal on the only attempt may not). */
+function mayHaveApplied(error: unknown): boolean {
+  if (error instanceof DeadlineExceededError) return false; // says so itself (`inFlight`)
+  if (error instanceof TimeoutError) return true;
+  if (!(error instanceof ThrottledError || error instanceof DynamoDBError)) return false; // not from the wire
+  // A retry may follow an attempt that was applied and answered by a 5xx or a dropped connection.
+  if (attemptsOf(error.cause) > 1) return true;
+  const status = (error.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return !(status !== undefined && status >= 400 && status < 500);
+}
+
+/**
+ * What a failed write did. Its own token on the stored item means an earlier attempt applied it: that
+ * is success. A condition that failed on the only attempt changed nothing. Anything else is checked
+ * with a strongly consistent read and, if that cannot tell, raised as WriteInDoubtError.
+ */
+export async function settle(unit: WriteUnit, error: unknown, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Promise<AttributeMap | undefined> {
+  const { primary, context, target } = unit;
+  let cause = error;
+  if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+    const stored = (error as { Item?: AttributeMap }).Item;
+    if (isOwn(unit, stored)) return stored;
+    const typed = primary.explain(await decodeForError(context, target, stored));
+    (typed as { cause?: unknown }).cause = error;
+    if (attemptsOf(error) <= 1) throw typed;
+    cause = typed;
+  } else if (!mayHaveApplied(error)) throw error;
+  const check = () => readStored(unit);
+  let stored: AttributeMap | undefined;
+  try {
+    stored = await check();
+  } catch {
+    throw inDoubt(unit, cause);
+  }
+  if (isOwn(unit, stored)) return stored;
+  // A delete's outcome is the item being gone (its old item, if asked for, is not known then).
+  if (context.kind === 'delete' && !stored && returnValues === undefined) return undefined;
+  if (notApplied(unit, stored)) throw cause;
+  throw inDoubt(unit, cause);
+}
+
+/**
+ * Whether the stored item proves the write was not applied. A create leaves an item; a versioned
+ * write leaves its expected version plus one with its own token (or, for a delete, no item), and
+ * versions only grow: a stored version at or below that, without this write's token, is another
+ * write's. (An item deleted and created again in between would defeat this; nothing else does.)
+ */
+function notApplied(unit: WriteUnit, stored: AttributeMap | undefined): boolean {
+  const kind = unit.context.kind;
+  const expected = unit.primary.expectedVersion;
+  const field = unit.target.meta.version;
+  if (kind === 'create') return stored === undefined;
+  if (expected === undefined || !field) return false;
+  if (!stored) return kind !== 'delete';
+  return kind === 'delete' || Number(stored[field.stored]?.N) <= expected + 1;
+}
+
+function isOwn(unit: WriteUnit, stored: AttributeMap | undefined): boolean {
+  const attribute = unit.target.meta.writeToken;
+  return unit.token !== undefined && attribute !== undefined && stored?.[attribute]?.S === unit.token;
+}
+
+/** The stored item of the unit's key, strongly consistent. */
+function readStored(unit: WriteUnit): Promise<AttributeMap | undefined> {
+  const key = unit.primary.input.Key ?? keyOnly(unit.target.meta, unit.primary.input.Item as AttributeMap);
+  return fetchItem(unit.target, unit.context, getItemInput(unit.context.table as string, key as AttributeMap, true));
+}
+
+function inDoubt(unit: WriteUnit, cause: unknown): WriteInDoubtError {
+  const check = async () => {
+    const stored = await readStored(unit);
+    return unit.context.kind === 'delete' ? stored === undefined : isOwn(unit, stored);
+  };
+  return new WriteInDoubtError(unit.primary.target, unit.context.kind, unit.token, check, cause);
+}

@@ -159,13 +159,14 @@ afterAll(() => db.destroy());
 
 /**
  * The item as stored in DynamoDB (strongly consistent, no DynamORM decoding), without the entity-type
- * marker DynamORM adds for single-table design (it is not what these tests are about).
+ * marker DynamORM adds for single-table design and the token of the last write (`_wt`, random): they
+ * are not what these tests are about.
  */
 async function raw(m: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
   const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(m), Key: key, ConsistentRead: true }));
   if (!out.Item) return undefined;
   const entity = (m.compiled as { entity?: { attribute: string } }).entity?.attribute;
-  const { [entity ?? '']: _marker, ...item } = out.Item;
+  const { [entity ?? '']: _marker, _wt, ...item } = out.Item;
   return item;
 }
 

@@ -60,7 +60,8 @@ const Scoped = model('Scoped', {
 /** One string beside the key, no entity marker: its stored size is easy to compute exactly. */
 const Blob = model('Blob', {
   table: 'blobs',
-  entityAttribute: false,
+  entityAttribute: false, // nothing but the fields: the sizes below are exact
+  writeToken: false,
   attributes: { id: attr.string().partitionKey(), body: attr.string() },
 });
 

@@ -44,8 +44,20 @@ export function recordOperations(operations: string[]): Middleware {
   };
 }
 
-/** The item as stored, read consistently with the raw SDK (the judge of what DynamORM wrote). */
+/**
+ * The item as stored, read consistently with the raw SDK (the judge of what DynamORM wrote), less the
+ * token of the last write (`_wt`, a random value DynamORM stores to recognise its own retried writes;
+ * `rawItemWithToken` keeps it).
+ */
 export async function rawItem(db: Database, model: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
+  const item = await rawItemWithToken(db, model, key);
+  if (!item) return undefined;
+  const { _wt, ...rest } = item;
+  return rest;
+}
+
+/** The item as stored, write token included. */
+export async function rawItemWithToken(db: Database, model: AnyModel, key: Record<string, AttributeValue>): Promise<Record<string, AttributeValue> | undefined> {
   const out = await db.client.send(new GetItemCommand({ TableName: db.tableName(model), Key: key, ConsistentRead: true }));
   return out.Item;
 }
