@@ -35,7 +35,8 @@ export interface FaultRule {
   readonly delayMs?: number;
   /**
    * `drop`: `before` closes the connection without forwarding (nothing applied); `after` forwards,
-   * lets DynamoDB apply the request, then closes without answering. Default `before`.
+   * lets DynamoDB apply the request, then closes without answering. `serverError`: `after` forwards
+   * first, then answers 500. Default `before`.
    */
   readonly when?: 'before' | 'after';
   /** `unprocessed`: probability that each write request / key is held back (default 0.5; at least one always is). */
@@ -272,6 +273,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         }
         case 'serverError':
           stats.faults.serverError++;
+          // `after`: DynamoDB applied the request, the answer says it failed.
+          if (rule.when === 'after') await forward(req, body);
           sendJson(
             res,
             500,
