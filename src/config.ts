@@ -46,13 +46,21 @@ export interface DynamORMConfig {
    */
   readonly maxAttempts?: number;
   /**
-   * Longest wait for the answer to one attempt, in ms; then the attempt fails with `TimeoutError`
-   * (the request may still have been applied). Default: no limit. Not with `client`.
+   * Longest wait for the answer to one attempt, in ms; then the attempt fails (a read with
+   * `TimeoutError`; a write is settled first, see docs/guides/errors.md). Default outside Lambda:
+   * {@link DEFAULT_REQUEST_TIMEOUT_MS}; in Lambda none (the invocation's deadline governs, see
+   * `withDynamORM`). `false`: no limit. Not with `client`.
    */
-  readonly requestTimeoutMs?: number;
+  readonly requestTimeoutMs?: number | false;
+  /**
+   * Longest wait for a connection, in ms. Default outside Lambda: {@link DEFAULT_CONNECT_TIMEOUT_MS};
+   * in Lambda none. `false`: no limit. Not with `client`.
+   */
+  readonly connectTimeoutMs?: number | false;
   /**
    * Further options for the SDK client DynamORM builds (a `requestHandler`, a `logger`, ...). The
-   * settings above win over the same ones here. Not with `client`.
+   * settings above win over the same ones here, except that a `requestHandler` given here is used as
+   * it is (the time-outs above do not apply to it). Not with `client`.
    */
   readonly clientConfig?: DynamoDBClientConfig;
   /** Prefix added to every table name, e.g. `staging-`; defaults to `DYNAMORM_TABLE_PREFIX`. */
@@ -104,6 +112,7 @@ export interface ResolvedConfig {
   readonly credentials?: DynamoDBClientConfig['credentials'];
   readonly maxAttempts?: number;
   readonly requestTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
   readonly clientConfig?: DynamoDBClientConfig;
   readonly tablePrefix: string;
   readonly clock: () => Date;
@@ -114,6 +123,19 @@ export interface ResolvedConfig {
   readonly batchRetry: RetryPolicy;
   readonly batchConcurrency: number;
   readonly pageSize?: number;
+}
+
+/** Per-attempt request time-out outside Lambda, in ms (the project plan asks payment paths to fail fast). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
+/** Connection time-out outside Lambda, in ms. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+
+/** A time-out option: a positive number of ms, `false` for none, or the default when left out. */
+function timeout(name: string, given: number | false | undefined, fallback: number | undefined): number | undefined {
+  if (given === false) return undefined;
+  if (given === undefined) return fallback;
+  if (!(Number.isFinite(given) && given > 0)) throw new ConfigurationError(`${name} must be a positive number of milliseconds or false, got ${given}`);
+  return given;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
@@ -136,17 +158,21 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
       throw new ConfigurationError(`endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
     }
   }
-  const { maxAttempts, requestTimeoutMs } = config;
+  const { maxAttempts } = config;
   if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1)) {
     throw new ConfigurationError(`maxAttempts must be an integer of at least 1, got ${maxAttempts}`);
   }
-  if (requestTimeoutMs !== undefined && !(Number.isFinite(requestTimeoutMs) && requestTimeoutMs > 0)) {
-    throw new ConfigurationError(`requestTimeoutMs must be a positive number of milliseconds, got ${requestTimeoutMs}`);
-  }
   // A given client keeps its own settings; accepting these would silently do nothing.
-  if (config.client && (maxAttempts !== undefined || requestTimeoutMs !== undefined || config.clientConfig !== undefined)) {
-    throw new ConfigurationError('maxAttempts, requestTimeoutMs and clientConfig configure the client DynamORM builds; set them on your own client instead');
+  if (
+    config.client &&
+    (maxAttempts !== undefined || config.requestTimeoutMs !== undefined || config.connectTimeoutMs !== undefined || config.clientConfig !== undefined)
+  ) {
+    throw new ConfigurationError('maxAttempts, requestTimeoutMs, connectTimeoutMs and clientConfig configure the client DynamORM builds; set them on your own client instead');
   }
+  // Outside Lambda nothing else bounds a call: a silent endpoint must not hang it for minutes.
+  const bounded = !config.client && !env.AWS_LAMBDA_FUNCTION_NAME;
+  const requestTimeoutMs = timeout('requestTimeoutMs', config.requestTimeoutMs, bounded ? DEFAULT_REQUEST_TIMEOUT_MS : undefined);
+  const connectTimeoutMs = timeout('connectTimeoutMs', config.connectTimeoutMs, bounded ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
   const cursorSecret = config.cursorSecret ?? (env.DYNAMORM_CURSOR_SECRET || undefined);
   if (cursorSecret !== undefined && cursorSecret.length < 32) {
     throw new ConfigurationError('cursorSecret must be at least 32 characters');
@@ -158,6 +184,7 @@ export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEn
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
+    ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
     ...(config.clientConfig ? { clientConfig: config.clientConfig } : {}),
     tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
     clock: config.clock ?? (() => new Date()),

@@ -17,6 +17,7 @@ export type { DeriveOptions } from './client/derive.js';
 export { Deadline, DeadlineExceededError, currentDeadline, withDeadline } from './deadline.js';
 export { currentScope, withScope } from './scope.js';
 export type { AmbientScope } from './scope.js';
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './config.js';
 export type { DynamORMConfig, DynamORMRequest, Middleware, ResolvedConfig, RetryPolicy } from './config.js';
 export type { OperationContext, OperationKind } from './client/context.js';
 export type { CommandClass, Executor, ModelTarget } from './client/executor.js';
