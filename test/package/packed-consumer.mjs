@@ -1,0 +1,46 @@
+// Packs the package as `npm publish` would (`npm pack`, which builds it first through `prepack`) and
+// uses the tarball from a fresh consumer project: import (ESM), require (CommonJS) and the type
+// declarations under TypeScript's node16 resolution. The consumer gets the AWS SDK and TypeScript from
+// this repository's node_modules (linked), so no network is needed.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'dynamorm-pack-'));
+try {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const out = execFileSync(npm, ['pack', '--pack-destination', work, '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const [packed] = JSON.parse(out.slice(out.indexOf('[')));
+  const files = packed.files.map((f) => f.path);
+  for (const needed of ['dist/esm/index.js', 'dist/cjs/index.js', 'dist/esm/index.d.ts', 'dist/cjs/index.d.ts', 'dist/esm/lambda/index.js', 'README.md']) {
+    if (!files.includes(needed)) throw new Error(`the packed package lacks ${needed}`);
+  }
+  if (files.some((f) => f.startsWith('src/') || f.startsWith('test/'))) throw new Error('the packed package ships sources or tests');
+
+  const consumer = join(work, 'consumer');
+  const modules = join(consumer, 'node_modules');
+  mkdirSync(join(modules, 'dynamorm'), { recursive: true });
+  mkdirSync(join(modules, '@aws-sdk'), { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', join(modules, 'dynamorm'), '--strip-components=1']);
+  for (const dep of readdirSync(join(root, 'node_modules', '@aws-sdk'))) symlinkSync(join(root, 'node_modules', '@aws-sdk', dep), join(modules, '@aws-sdk', dep));
+  for (const dep of readdirSync(join(root, 'node_modules')).filter((d) => d.startsWith('@smithy') || d === 'tslib' || d === '@types' || d === 'fast-xml-parser' || d === 'strnum' || d === 'bowser' || d === 'uuid')) {
+    symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
+  }
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  const model = "model('Payment', { table: 'payments', attributes: { id: attr.string().partitionKey(), amount: attr.cents() } })";
+  writeFileSync(join(consumer, 'esm.mjs'), `import { Database, model } from 'dynamorm';\nimport * as attr from 'dynamorm/attr';\nimport { withDynamORM } from 'dynamorm/lambda';\nconst P = ${model};\nconst db = Database.create({ region: 'us-east-1' });\nif (db.model(P).tableName !== 'payments' || typeof withDynamORM !== 'function') throw new Error('esm');\nconsole.log('esm ok');\n`);
+  writeFileSync(join(consumer, 'cjs.cjs'), `const { DynamORM, model, attr } = require('dynamorm');\nconst P = ${model};\nif (DynamORM.create({ region: 'us-east-1' }).model(P).tableName !== 'payments') throw new Error('cjs');\nconsole.log('cjs ok');\n`);
+  writeFileSync(
+    join(consumer, 'types.mts'),
+    `import { Database, model, type Item } from 'dynamorm';\nimport * as attr from 'dynamorm/attr';\nconst P = ${model};\ntype P = Item<typeof P>;\nconst p: P = { id: 'p1', amount: 1250 };\n// @ts-expect-error amount is a number\nconst bad: P = { id: 'p2', amount: '12.50' };\nvoid Database.create().model(P).create(p);\nvoid bad;\n`,
+  );
+  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['types.mts'] }));
+  execFileSync(process.execPath, ['esm.mjs'], { cwd: consumer, stdio: 'inherit' });
+  execFileSync(process.execPath, ['cjs.cjs'], { cwd: consumer, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: consumer, stdio: 'inherit' });
+  console.log(`package: the packed tarball (${packed.files.length} files, ${packed.size} B) works in a fresh consumer: import, require and types`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
