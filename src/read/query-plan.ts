@@ -244,6 +244,14 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
       `${label}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use a scan (.scan() on a DynamORM handle, or scan(db, model)).`,
     );
   }
+  // A name that is no field (forced past the compiler) is a mistake in the query, not a missing index.
+  const unknown = conditions.filter((c) => typeof c.path !== 'string' || !model.byName.has(c.path.split('.')[0] as string));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      unknown.map((c) => ({ path: [String(c.path)], rule: 'unknown-field', message: `is not a field of ${model.name}` })),
+      label,
+    );
+  }
   let best: { c: Candidate; a: Attempt } | undefined;
   for (const c of pool) {
     const issues: Issues = [];

@@ -170,7 +170,7 @@ async function planTransaction(
     fail('transaction-size', `${actions.length} actions${actions.length > units.length ? ' (companion actions included)' : ''}; DynamoDB allows ${MAX_TRANSACTION_ACTIONS}`);
   }
   const token = options.token ?? randomUUID();
-  if (token.length < 1 || token.length > 36) fail('token', 'the token must be 1 to 36 characters');
+  if (typeof token !== 'string' || token.length < 1 || token.length > 36) fail('token', 'the token must be a string of 1 to 36 characters');
   const seen = new Map<string, number>();
   actions.forEach((a, i) => {
     const table = a.plan.input.TableName as string;

@@ -237,6 +237,10 @@ describe('refused before sending', () => {
     expect((versionless as ValidationError).rule).toBe('version-required');
     expect(((await failure(db.transaction(() => undefined))) as ValidationError).rule).toBe('empty-transaction');
     expect(((await failure(db.transaction((tx) => void tx.put(Counter, { scope: 'bad', name: 't', n: 1 }), { token: 'x'.repeat(37) }))) as ValidationError).rule).toBe('token');
+    for (const token of [42, { id: 'x' }, '']) {
+      const error = await failure(db.transaction((tx) => void tx.put(Counter, { scope: 'bad', name: 't', n: 1 }), { token: token as never }));
+      expect((error as ValidationError).rule).toBe('token');
+    }
     expect(seen).toHaveLength(0);
     expect(await counter('bad', 'ok')).toBeUndefined();
   });

@@ -399,6 +399,16 @@ describe('planQuery: bad values', () => {
   });
 });
 
+describe('planQuery: names that are no field', () => {
+  test('a where() on a field the model does not have is unknown-field, not "no usable index"', () => {
+    const error = validationError(() => plan(Payment, [where('merchantId', '=', 'm1'), where('colour', '=', 'red')]));
+    expect(error).toMatchObject({ rule: 'unknown-field', path: ['colour'] });
+  });
+  test('a nested path of a real field is still a query no index serves', () => {
+    expect(() => plan(Payment, [where('merchantId', '=', 'm1'), where('id.x', '=', 'y')])).toThrow(NoUsableIndexError);
+  });
+});
+
 describe('keyConditionExpression', () => {
   test('adds to placeholders already in use', () => {
     const ph = new Placeholders();
