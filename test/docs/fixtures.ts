@@ -5,8 +5,9 @@
  *
  * The docs checker (code-blocks.ts) imports into each Markdown file's module the names exported here
  * that the file does not declare itself, so README.md's own `Payment` wins over this one. Export
- * values (and types only under the name of a value), so the import needs no `import type`. Nothing
- * here runs: the checker only type-checks.
+ * values (and types only under the name of a value), so the import needs no `import type`. The
+ * guides are only type-checked; README.md's tour also runs (readme-tour.test.ts), so what it uses
+ * (`since`, `cursor`) has a value, not only a type.
  */
 import { DynamORM, model, type CreateInput, type Item, type KeyInput } from '../../src/index.js';
 import * as attr from '../../src/attr.js';
@@ -69,8 +70,8 @@ export const refundId = 'r1';
 export const idempotencyKey = 'refund-r1';
 /** The start of a date range. */
 export const since = new Date('2026-01-01T00:00:00Z');
-/** A cursor handed out by an earlier `page()`, if any. */
-export declare const cursor: string | undefined;
+/** A cursor handed out by an earlier `page()`, if any (none: the first page). */
+export const cursor: string | undefined = undefined;
 /** A payment read before (it carries its version). */
 export declare const payment: Payment;
 export declare const key: KeyInput<typeof Payment>;
