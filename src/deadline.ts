@@ -4,7 +4,7 @@
  * sent, requests in flight are aborted at it, and long reads and batches stop early with what they
  * finished. Nothing here runs unless a deadline is set.
  */
-import { TimeoutError } from './errors.js';
+import { conceal, TimeoutError } from './errors.js';
 import { currentScope, withScope } from './scope.js';
 
 /**
@@ -59,7 +59,8 @@ export class Deadline {
 /**
  * The deadline was reached (or too close to start more work). Nothing in flight was left half done:
  * `cursor` resumes a read where it stopped, `unprocessed` lists the batch writes or keys not done,
- * `items` holds what `all()` had read.
+ * `items` holds what `all()` had read. Those lists hold items and keys: they are readable but not
+ * enumerable, so logging the error shows none of them.
  */
 export class DeadlineExceededError<T = unknown> extends TimeoutError {
   readonly cursor: string | undefined;
@@ -93,6 +94,7 @@ export class DeadlineExceededError<T = unknown> extends TimeoutError {
     this.inDoubt = details.inDoubt ?? [];
     this.partial = details.partial;
     this.inFlight = details.inFlight ?? false;
+    conceal(this, ['items', 'unprocessed', 'inDoubt', 'partial']);
   }
 }
 

@@ -20,19 +20,66 @@
  * ├── TimeoutError                 the request was aborted or timed out
  * └── DynamoDBError                any other error returned by DynamoDB
  * ```
+ *
+ * No error shows a stored item or a field value: not in its message, nor in what loggers print
+ * (enumerable properties, `JSON.stringify`, `util.inspect`, the causes DynamORM attaches). Items
+ * and keys stay readable as properties (`item`, `key`, `unprocessed`, ...) that are not enumerable.
+ * Key values appear only for key fields marked `.loggable()`; the others read `<redacted>`.
  * @packageDocumentation
  */
 
-/** Base class of every error DynamORM throws. */
+/** The properties of an SDK error logs may show; the rest (`Item`, `CancellationReasons`, `$response`, ...) are hidden. */
+const SHOWN = new Set(['name', 'message', 'code', '$fault', '$metadata']);
+
+/**
+ * Makes properties non-enumerable: they stay readable (`error.item`), but `JSON.stringify`,
+ * `util.inspect`, `Object.entries` and loggers no longer see them.
+ * @internal
+ */
+export function conceal<T>(target: T, names: Iterable<string>): T {
+  for (const name of names) Reflect.defineProperty(target as object, name, { enumerable: false });
+  return target;
+}
+
+/** Hides what an error from the SDK (or any error DynamORM keeps as a cause) may carry of an item. */
+function quiet(error: unknown): unknown {
+  if (error instanceof Object && !(error instanceof DynamORMError)) conceal(error, Object.keys(error).filter((k) => !SHOWN.has(k)));
+  return error;
+}
+
+/**
+ * Base class of every error DynamORM throws. What it shows (message, `toJSON()`, `util.inspect`,
+ * enumerable properties, and the same for its `cause`) holds no stored item and no field value.
+ */
 export class DynamORMError extends Error {
   /** A stable machine-readable code, e.g. `VALIDATION`, `VERSION_CONFLICT`. */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: quiet(options.cause) });
     this.name = new.target.name;
     this.code = code;
   }
+
+  /**
+   * What `JSON.stringify(error)` shows: name, message, the enumerable fields (none holds an item or a
+   * field value) and the cause likewise. `util.inspect` shows the stack, the same fields and the cause.
+   */
+  toJSON(): Record<string, unknown> {
+    const cause = this.cause as Error | undefined;
+    return Object.assign(
+      { name: this.name, message: this.message },
+      this as object,
+      cause && { cause: cause instanceof DynamORMError ? cause : { name: cause.name, message: cause.message } },
+    );
+  }
 }
+
+// A cause set after construction (`error.cause = sdkError`) is stored hidden and quieted too.
+Object.defineProperty(DynamORMError.prototype, 'cause', {
+  set(value: unknown) {
+    Object.defineProperty(this, 'cause', { value: quiet(value), writable: true });
+  },
+});
 
 /** The model definition is invalid (unknown key field, bad key template, ...). Thrown by `model()`. */
 export class ModelDefinitionError extends DynamORMError {
@@ -80,23 +127,33 @@ export interface ErrorTarget {
   readonly model: string;
   /** Key of the item, as field values. */
   readonly key: Record<string, unknown>;
+  /**
+   * The key fields whose values messages and logs may show (marked `.loggable()`). The others are
+   * shown as `<redacted>`; without this set, all of them.
+   */
+  readonly loggable?: ReadonlySet<string>;
 }
 
-/** A write condition did not hold; nothing was written. `item` is the stored item when DynamoDB returned it. */
+/**
+ * A write condition did not hold; nothing was written. `item` is the stored item when DynamoDB
+ * returned it: readable, but not enumerable, so logs and `JSON.stringify` never show it.
+ */
 export class ConditionalCheckFailedError extends DynamORMError {
   readonly model: string;
+  /** The key fields, as given. Not enumerable: logs show the message, where only `.loggable()` key values appear. */
   readonly key: Record<string, unknown>;
-  /** The item as stored when the condition failed (decoded), if DynamoDB returned it. */
+  /** The item as stored when the condition failed (decoded), if DynamoDB returned it. Not enumerable. */
   readonly item: Record<string, unknown> | undefined;
   constructor(target: ErrorTarget, item?: Record<string, unknown>, options?: { cause?: unknown; message?: string; code?: string }) {
     super(
       options?.code ?? 'CONDITIONAL_CHECK_FAILED',
-      options?.message ?? `${target.model} ${formatKey(target.key)}: the write condition did not hold`,
+      options?.message ?? `${about(target)}: the write condition did not hold`,
       options,
     );
     this.model = target.model;
     this.key = target.key;
     this.item = item;
+    conceal(this, ['key', 'item']);
   }
 }
 
@@ -109,7 +166,7 @@ export class VersionConflictError extends ConditionalCheckFailedError {
     super(target, item, {
       cause,
       code: 'VERSION_CONFLICT',
-      message: `${target.model} ${formatKey(target.key)}: expected version ${expectedVersion}, found ${actualVersion ?? 'none'}`,
+      message: `${about(target)}: expected version ${expectedVersion}, found ${actualVersion ?? 'none'}`,
     });
     this.expectedVersion = expectedVersion;
     this.actualVersion = actualVersion;
@@ -119,14 +176,14 @@ export class VersionConflictError extends ConditionalCheckFailedError {
 /** `create()` found an item with the same key. Nothing was written. */
 export class ItemAlreadyExistsError extends ConditionalCheckFailedError {
   constructor(target: ErrorTarget, item?: Record<string, unknown>, cause?: unknown) {
-    super(target, item, { cause, code: 'ALREADY_EXISTS', message: `${target.model} ${formatKey(target.key)} already exists` });
+    super(target, item, { cause, code: 'ALREADY_EXISTS', message: `${about(target)} already exists` });
   }
 }
 
 /** The item does not exist: `update()`/`delete()` of a missing item, or `get(key, { required: true })`. */
 export class ItemNotFoundError extends ConditionalCheckFailedError {
   constructor(target: ErrorTarget, cause?: unknown) {
-    super(target, undefined, { cause, code: 'NOT_FOUND', message: `${target.model} ${formatKey(target.key)} not found` });
+    super(target, undefined, { cause, code: 'NOT_FOUND', message: `${about(target)} not found` });
   }
 }
 
@@ -142,6 +199,7 @@ export class WriteInDoubtError extends DynamORMError {
   /** Always true: the marker every in-doubt write error carries. */
   readonly inDoubt = true;
   readonly model: string;
+  /** The key fields, as given. Not enumerable: logs show the message, where only `.loggable()` key values appear. */
   readonly key: Record<string, unknown>;
   /** The write: `create`, `put`, `update`, `delete`. */
   readonly operation: string;
@@ -150,9 +208,10 @@ export class WriteInDoubtError extends DynamORMError {
   /** @internal */
   declare private readonly check: () => Promise<boolean>;
   constructor(target: ErrorTarget, operation: string, writeToken: string | undefined, check: () => Promise<boolean>, cause?: unknown) {
-    super('IN_DOUBT', `${target.model} ${formatKey(target.key)}: ${operation} may or may not have been applied; isStored() tells`, { cause });
+    super('IN_DOUBT', `${about(target)}: ${operation} may or may not have been applied; isStored() tells`, { cause });
     this.model = target.model;
     this.key = target.key;
+    conceal(this, ['key']);
     this.operation = operation;
     this.writeToken = writeToken;
     Object.defineProperty(this, 'check', { value: check, enumerable: false });
@@ -192,7 +251,7 @@ export interface CancellationReason {
   readonly index: number;
   /** Model of the action. */
   readonly model: string;
-  /** Key fields of the item the action was about. */
+  /** Key fields of the item the action was about (not enumerable). */
   readonly key: Record<string, unknown>;
   /** DynamoDB's code: `ConditionalCheckFailed`, `TransactionConflict`, `ThrottlingError`, `ValidationError`, `None`, ... */
   readonly awsCode: string;
@@ -202,17 +261,21 @@ export interface CancellationReason {
    * `undefined` for actions that did not fail.
    */
   readonly error: DynamORMError | undefined;
-  /** The stored item (decoded) when DynamoDB returned it. */
+  /** The stored item (decoded) when DynamoDB returned it (not enumerable: logs never show it). */
   readonly item: Record<string, unknown> | undefined;
 }
 
-/** A transaction was cancelled; nothing in it was written. `reasons` has one entry per action. */
+/**
+ * A transaction was cancelled; nothing in it was written. `reasons` has one entry per action; their
+ * `key` and `item` are readable but not enumerable, so logging the error or its reasons shows neither.
+ */
 export class TransactionCanceledError extends DynamORMError {
   readonly reasons: readonly CancellationReason[];
   constructor(reasons: readonly CancellationReason[], cause?: unknown) {
     const failed = reasons.filter((r) => r.error);
-    const summary = failed.map((r) => `#${r.index} ${r.model} ${formatKey(r.key)}: ${r.error?.code ?? r.awsCode}`).join('; ');
+    const summary = failed.map((r) => `#${r.index} ${r.model}: ${r.error?.code ?? r.awsCode}`).join('; ');
     super('TRANSACTION_CANCELED', `transaction cancelled: ${summary || 'no reason given'}`, { cause });
+    for (const r of reasons) conceal(r, ['key', 'item']);
     this.reasons = reasons;
   }
   /** The reasons of the actions that failed. */
@@ -221,7 +284,10 @@ export class TransactionCanceledError extends DynamORMError {
   }
 }
 
-/** A batch still had unprocessed requests after the last retry. Nothing is dropped: they are listed here. */
+/**
+ * A batch still had unprocessed requests after the last retry. Nothing is dropped: they are listed
+ * here, in properties that are not enumerable (they hold your items and keys), so logs show only the message.
+ */
 export class UnprocessedItemsError<T = unknown, P = unknown> extends DynamORMError {
   /** What was not processed: write requests or keys, as the caller gave them. */
   readonly unprocessed: readonly T[];
@@ -240,6 +306,7 @@ export class UnprocessedItemsError<T = unknown, P = unknown> extends DynamORMErr
     this.unprocessed = unprocessed;
     this.partial = partial;
     this.inDoubt = inDoubt;
+    conceal(this, ['unprocessed', 'partial', 'inDoubt']);
   }
 }
 
@@ -271,8 +338,16 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/** Formats key fields for messages. */
-export function formatKey(key: Record<string, unknown>): string {
-  const parts = Object.entries(key).map(([k, v]) => `${k}=${typeof v === 'bigint' ? v.toString() : JSON.stringify(v)}`);
+/**
+ * Formats key fields for messages: `{id="p-1", fingerprint=<redacted>}`. Only the values of fields in
+ * `loggable` (marked `.loggable()`) appear.
+ */
+export function formatKey(key: Record<string, unknown>, loggable?: ReadonlySet<string>): string {
+  const parts = Object.entries(key).map(([k, v]) => `${k}=${!loggable?.has(k) ? '<redacted>' : typeof v === 'bigint' ? v : JSON.stringify(v)}`);
   return `{${parts.join(', ')}}`;
+}
+
+/** `Payment {id="p-1"}`: the model and the key as messages may show it. */
+function about(target: ErrorTarget): string {
+  return `${target.model} ${formatKey(target.key, target.loggable)}`;
 }

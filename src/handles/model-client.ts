@@ -10,7 +10,7 @@ import { ItemNotFoundError } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { ResolvedHooks } from '../extensions/extension.js';
-import { encodeKey } from '../model/item-codec.js';
+import { encodeKey, errorTarget } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import { decodeItems, decodeOne } from '../read/decode.js';
@@ -151,7 +151,7 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     const item = await fetchItem(this, context, getItemInput(context.table as string, encodedKey, options.consistent, projection, ph));
     // In a shared table the key may hold another model's item: that is not an item of this model.
     if (!item || !isOwnItem(this.meta, item)) {
-      if (options.required) throw new ItemNotFoundError({ model: this.meta.name, key: fields });
+      if (options.required) throw new ItemNotFoundError(errorTarget(this.meta, fields));
       return undefined as never;
     }
     return (await decodeItems(context, this, [item], options.projection))[0] as Projected<M, F>;

@@ -61,13 +61,13 @@ export class StoredValueError extends Error {
 /** An integer or cents value as DynamoDB number text (safe integers always fit its 38 digits). */
 function integerText(value: unknown, path: Path, issues: Issues, kind: 'integer' | 'cents'): string | undefined {
   if (typeof value !== 'number') return issue(issues, path, 'type', `expected a number, got ${describe(value)}`);
-  if (!Number.isFinite(value)) return issue(issues, path, 'finite', `${value} cannot be stored`);
+  if (!Number.isFinite(value)) return issue(issues, path, 'finite', 'NaN and Infinity cannot be stored');
   if (!Number.isSafeInteger(value)) {
     return issue(
       issues,
       path,
       kind,
-      kind === 'cents' ? `${value} is not a safe integer amount of minor units` : `${value} is not a safe integer`,
+      kind === 'cents' ? 'is not a safe integer amount of minor units' : 'is not a safe integer',
     );
   }
   return String(value);
@@ -76,13 +76,13 @@ function integerText(value: unknown, path: Path, issues: Issues, kind: 'integer'
 /** A stored integer, refusing one a double cannot hold exactly (written by another program, say). */
 function textToInteger(text: string, path: Path): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n)) throw new StoredValueError(path, `stored number ${text} is not a safe integer`);
+  if (!Number.isSafeInteger(n)) throw new StoredValueError(path, 'stored number is not a safe integer');
   return n;
 }
 
 function numberText(value: unknown, path: Path, issues: Issues): string | undefined {
   if (typeof value !== 'number') return issue(issues, path, 'type', `expected a number, got ${describe(value)}`);
-  if (!Number.isFinite(value)) return issue(issues, path, 'finite', `${value} cannot be stored`);
+  if (!Number.isFinite(value)) return issue(issues, path, 'finite', 'NaN and Infinity cannot be stored');
   // Safe integers always fit DynamoDB's 38 digits: skip the decimal analysis on the hot path.
   if (Number.isSafeInteger(value)) return String(value);
   const text = jsNumberToText(value);
@@ -98,7 +98,7 @@ function textToNumber(text: string, path: Path): number {
   const n = Number(text);
   // Up to 15 characters means at most 15 significant digits: always exact as a double.
   if (text.length > 15 && canonicalDecimal(jsNumberToText(n)) !== canonicalDecimal(text)) {
-    throw new StoredValueError(path, `stored number ${text} cannot be read as a JS number without rounding; use attr.decimal() or attr.bigint()`);
+    throw new StoredValueError(path, 'stored number cannot be read as a JS number without rounding; use attr.decimal() or attr.bigint()');
   }
   return n;
 }
@@ -125,7 +125,7 @@ function toDate(value: unknown, path: Path, issues: Issues, spec: AttrSpec): Dat
   if (spec.ttl && typeof value === 'number') {
     if (!Number.isSafeInteger(value) || value < 0) return issue(issues, path, 'ttl', 'TTL must be whole epoch seconds');
     if (value > MAX_SAFE_EPOCH_SECONDS) {
-      return issue(issues, path, 'ttl', `${value} looks like epoch milliseconds; TTL takes epoch seconds or a Date`);
+      return issue(issues, path, 'ttl', 'looks like epoch milliseconds; TTL takes epoch seconds or a Date');
     }
     return new Date(value * 1000);
   }
@@ -185,7 +185,7 @@ function checkJson(value: unknown, path: Path, issues: Issues, depth: number): v
   }
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) issue(issues, path, 'finite', `${value} cannot be stored`);
+    if (!Number.isFinite(value)) issue(issues, path, 'finite', 'NaN and Infinity cannot be stored');
     else {
       const problem = numberProblem(jsNumberToText(value));
       if (problem) issue(issues, path, 'number-range', problem);
@@ -363,7 +363,7 @@ export function enumCodec(spec: AttrSpec): Codec {
     },
     decode(v, path) {
       const s = need(v.S, 'S', path);
-      if (!allowed.has(s)) throw new StoredValueError(path, `stored value ${JSON.stringify(s)} is not one of the enum values`);
+      if (!allowed.has(s)) throw new StoredValueError(path, 'stored value is not one of the enum values');
       return s;
     },
   };

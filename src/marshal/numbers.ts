@@ -36,7 +36,7 @@ export function parseDecimal(text: string): DecimalParts | undefined {
 /** Why a number cannot be stored in DynamoDB, or `undefined` when it can. */
 export function numberProblem(text: string): string | undefined {
   const parts = parseDecimal(text);
-  if (!parts) return `"${text}" is not a decimal number`;
+  if (!parts) return 'not a decimal number';
   if (parts.digits === '') return undefined;
   if (parts.digits.length > 38) return `${parts.digits.length} significant digits; DynamoDB keeps at most 38`;
   // Magnitude: the leading digit sits at 10^(exponent + digits - 1).
@@ -49,7 +49,7 @@ export function numberProblem(text: string): string | undefined {
 /** Canonical decimal text (no exponent, no superfluous zeros): `'001.500'` -> `'1.5'`, `'1e3'` -> `'1000'`. */
 export function canonicalDecimal(text: string): string {
   const parts = parseDecimal(text);
-  if (!parts) throw new Error(`not a decimal number: ${text}`);
+  if (!parts) throw new Error('not a decimal number');
   if (parts.digits === '') return '0';
   const sign = parts.negative ? '-' : '';
   if (parts.exponent >= 0) return sign + parts.digits + '0'.repeat(parts.exponent);
@@ -67,6 +67,6 @@ export function jsNumberToText(value: number): string {
 /** Parses an integer text (possibly in exponent form) exactly into a bigint. */
 export function textToBigInt(text: string): bigint {
   const canonical = canonicalDecimal(text);
-  if (canonical.includes('.')) throw new Error(`not an integer: ${text}`);
+  if (canonical.includes('.')) throw new Error('not an integer');
   return BigInt(canonical);
 }

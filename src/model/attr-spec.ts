@@ -72,4 +72,6 @@ export interface AttrSpec {
   readonly shape?: Readonly<Record<string, SpecCarrier>>;
   readonly element?: SpecCarrier;
   readonly converter?: Converter<unknown, unknown>;
+  /** A key field whose values errors and logs may show (`.loggable()`); other key values are redacted. */
+  readonly loggable?: boolean;
 }

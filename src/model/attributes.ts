@@ -73,6 +73,15 @@ export class Attr<
     return this.with({ storedName: name });
   }
 
+  /**
+   * Lets errors and logs show this key field's values (a payment id, say). Key values are redacted
+   * (`<redacted>`) unless their field is loggable, since a key may be a card fingerprint or an email;
+   * values of other fields never appear, loggable or not.
+   */
+  loggable(): Attr<Out, In, Opt, Def, Key, Gen, Tpl> {
+    return this.with({ loggable: true });
+  }
+
   /** Marks the field as the table's partition (hash) key. */
   partitionKey(): Attr<Out, In, false, Def, 'partition', Gen, Tpl> {
     return this.with({ key: 'partition' });

@@ -3,7 +3,7 @@
  * templates, size limit) and decoding on read (template fields parsed back).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { ValidationError } from '../errors.js';
+import { ValidationError, type ErrorTarget } from '../errors.js';
 import { resolveDefault, StoredValueError, type Issues } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, sizeIfOver } from '../marshal/item-size.js';
 import { fillTemplate, parseKey } from './key-template.js';
@@ -115,7 +115,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
     const av = templateValue(model, field, values, issues);
     if (!av) continue;
     if (given !== undefined && given !== av.S) {
-      issues.push({ path: [field.name], rule: 'key-change', message: `does not match its key template (expected ${JSON.stringify(av.S)})` });
+      issues.push({ path: [field.name], rule: 'key-change', message: `does not match its key template ${field.template?.source ?? ''}` });
     }
     out[field.stored] = av;
   }
@@ -179,6 +179,15 @@ export function keyFieldsOf(model: CompiledModel, item: Readonly<Record<string, 
   const out: Record<string, unknown> = {};
   for (const f of model.keyInputFields) out[f.name] = item[f.name];
   return out;
+}
+
+const loggableOf = new WeakMap<CompiledModel, ReadonlySet<string>>();
+
+/** What an error about one item names: its model and key fields, and which of them logs may show (`.loggable()`). */
+export function errorTarget(model: CompiledModel, key: Record<string, unknown>): ErrorTarget {
+  let loggable = loggableOf.get(model);
+  if (!loggable) loggableOf.set(model, (loggable = new Set(model.keyInputFields.filter((f) => f.spec.loggable).map((f) => f.name))));
+  return { model: model.name, key, loggable: loggable.size > 0 ? loggable : undefined };
 }
 
 /** Decodes a stored item into field values. Throws {@link ValidationError} (`stored-value`) for values that do not fit. */

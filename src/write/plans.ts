@@ -16,7 +16,7 @@ import {
 import { buildCondition, compileCondition, joinConditions, type ConditionInput } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import { compileUpdate } from '../expr/update.js';
-import { encodeItem, encodeKey, type AttributeMap } from '../model/item-codec.js';
+import { encodeItem, encodeKey, errorTarget, type AttributeMap } from '../model/item-codec.js';
 import type { CompiledModel } from '../model/model.js';
 
 /** A write ready to send, alone or inside a transaction. */
@@ -63,7 +63,7 @@ function userCondition(ctx: PlanContext, condition: ConditionInput<never> | unde
 function targetOf(meta: CompiledModel, values: Record<string, unknown>): ErrorTarget {
   const key: Record<string, unknown> = {};
   for (const f of meta.keyInputFields) key[f.name] = values[f.name];
-  return { model: meta.name, key };
+  return errorTarget(meta, key);
 }
 
 /** Why a conditional write failed, from the stored item DynamoDB returned (or its absence). */
@@ -179,7 +179,7 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
 function keyedWrite(ctx: PlanContext, key: Record<string, unknown>, option: number | 'any' | undefined, label: string) {
   const { key: encodedKey, fields } = encodeKey(ctx.meta, key, label);
   const expected = expectedVersionOf(ctx.meta, key, option, label);
-  const target: ErrorTarget = { model: ctx.meta.name, key: fields };
+  const target = errorTarget(ctx.meta, fields);
   const explain = (old: Record<string, unknown> | undefined) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false);
   return { encodedKey, expected, target, explain };
 }
@@ -240,7 +240,7 @@ export function planCheck(ctx: PlanContext, key: Record<string, unknown>, condit
   const ph = new Placeholders();
   // The item must exist, whatever the condition says (a condition such as notExists(field) also holds on no item).
   const conditions = [`attribute_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, label)];
-  const target = { model: ctx.meta.name, key: fields };
+  const target = errorTarget(ctx.meta, fields);
   return {
     operation: 'ConditionCheck',
     input: { TableName: ctx.tableName, Key: encodedKey, ...conditionFields(conditions, ph) },
