@@ -156,7 +156,7 @@ export class Database implements Executor {
     } catch (error) {
       // Middleware that talks to DynamoDB itself (another account's client, say) may let SDK errors out.
       throw isSdkError(error) && (error as { name?: string }).name !== 'ConditionalCheckFailedException'
-        ? mapAwsError(error, request.operation)
+        ? mapAwsError(error, request)
         : error;
     }
   }
@@ -178,7 +178,7 @@ export class Database implements Executor {
       if (deadline?.signal.aborted) {
         throw new DeadlineExceededError(`${request.operation} was aborted at the deadline; it may have been applied`, { inFlight: true });
       }
-      throw mapAwsError(error, request.operation);
+      throw mapAwsError(error, request);
     }
   }
 

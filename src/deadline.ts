@@ -63,6 +63,7 @@ export class Deadline {
  * enumerable, so logging the error shows none of them.
  */
 export class DeadlineExceededError<T = unknown> extends TimeoutError {
+  static override readonly errorName: string = 'DeadlineExceededError';
   readonly cursor: string | undefined;
   readonly items: readonly T[];
   readonly unprocessed: readonly unknown[];

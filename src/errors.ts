@@ -52,11 +52,17 @@ function quiet(error: unknown): unknown {
  * enumerable properties, and the same for its `cause`) holds no stored item and no field value.
  */
 export class DynamORMError extends Error {
+  /**
+   * The class's name as a string literal: minifiers rename classes (esbuild --minify turns
+   * `ValidationError` into `h`), so `error.name` must not come from the class itself. Subclasses of
+   * your own that leave it out get their class name.
+   */
+  static readonly errorName: string = 'DynamORMError';
   /** A stable machine-readable code, e.g. `VALIDATION`, `VERSION_CONFLICT`. */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: quiet(options.cause) });
-    this.name = new.target.name;
+    this.name = Object.hasOwn(new.target, 'errorName') ? (new.target as typeof DynamORMError).errorName : new.target.name;
     this.code = code;
   }
 
@@ -83,6 +89,7 @@ Object.defineProperty(DynamORMError.prototype, 'cause', {
 
 /** The model definition is invalid (unknown key field, bad key template, ...). Thrown by `model()`. */
 export class ModelDefinitionError extends DynamORMError {
+  static override readonly errorName: string = 'ModelDefinitionError';
   constructor(message: string) {
     super('MODEL_DEFINITION', message);
   }
@@ -103,6 +110,7 @@ export interface ValidationIssue {
  * `issues` lists every problem found; `path` and `rule` describe the first one.
  */
 export class ValidationError extends DynamORMError {
+  static override readonly errorName: string = 'ValidationError';
   readonly issues: readonly ValidationIssue[];
   constructor(issues: readonly ValidationIssue[], label?: string) {
     const first = issues[0] ?? { path: [], rule: 'invalid', message: 'invalid input' };
@@ -139,6 +147,7 @@ export interface ErrorTarget {
  * returned it: readable, but not enumerable, so logs and `JSON.stringify` never show it.
  */
 export class ConditionalCheckFailedError extends DynamORMError {
+  static override readonly errorName: string = 'ConditionalCheckFailedError';
   readonly model: string;
   /** The key fields, as given. Not enumerable: logs show the message, where only `.loggable()` key values appear. */
   readonly key: Record<string, unknown>;
@@ -159,6 +168,7 @@ export class ConditionalCheckFailedError extends DynamORMError {
 
 /** The stored version differs from the expected one: somebody else wrote first. Nothing was written. */
 export class VersionConflictError extends ConditionalCheckFailedError {
+  static override readonly errorName: string = 'VersionConflictError';
   readonly expectedVersion: number;
   /** The version stored now, when known. */
   readonly actualVersion: number | undefined;
@@ -175,6 +185,7 @@ export class VersionConflictError extends ConditionalCheckFailedError {
 
 /** `create()` found an item with the same key. Nothing was written. */
 export class ItemAlreadyExistsError extends ConditionalCheckFailedError {
+  static override readonly errorName: string = 'ItemAlreadyExistsError';
   constructor(target: ErrorTarget, item?: Record<string, unknown>, cause?: unknown) {
     super(target, item, { cause, code: 'ALREADY_EXISTS', message: `${about(target)} already exists` });
   }
@@ -182,6 +193,7 @@ export class ItemAlreadyExistsError extends ConditionalCheckFailedError {
 
 /** The item does not exist: `update()`/`delete()` of a missing item, or `get(key, { required: true })`. */
 export class ItemNotFoundError extends ConditionalCheckFailedError {
+  static override readonly errorName: string = 'ItemNotFoundError';
   constructor(target: ErrorTarget, cause?: unknown) {
     super(target, undefined, { cause, code: 'NOT_FOUND', message: `${about(target)} not found` });
   }
@@ -196,6 +208,7 @@ export class ItemNotFoundError extends ConditionalCheckFailedError {
  * error of the last attempt.
  */
 export class WriteInDoubtError extends DynamORMError {
+  static override readonly errorName: string = 'WriteInDoubtError';
   /** Always true: the marker every in-doubt write error carries. */
   readonly inDoubt = true;
   readonly model: string;
@@ -224,6 +237,7 @@ export class WriteInDoubtError extends DynamORMError {
 
 /** DynamoDB throttled the request (provisioned throughput, request limit, or a throttling exception). */
 export class ThrottledError extends DynamORMError {
+  static override readonly errorName: string = 'ThrottledError';
   constructor(message: string, cause?: unknown) {
     super('THROTTLED', message, { cause });
   }
@@ -231,6 +245,7 @@ export class ThrottledError extends DynamORMError {
 
 /** The request timed out or was aborted before DynamoDB answered. It may or may not have been applied. */
 export class TimeoutError extends DynamORMError {
+  static override readonly errorName: string = 'TimeoutError';
   constructor(message: string, cause?: unknown) {
     super('TIMEOUT', message, { cause });
   }
@@ -238,6 +253,7 @@ export class TimeoutError extends DynamORMError {
 
 /** Any other error from DynamoDB. `awsCode` is the SDK error name; `cause` is the original error. */
 export class DynamoDBError extends DynamORMError {
+  static override readonly errorName: string = 'DynamoDBError';
   readonly awsCode: string;
   constructor(awsCode: string, message: string, cause?: unknown) {
     super('DYNAMODB', `${awsCode}: ${message}`, { cause });
@@ -270,6 +286,7 @@ export interface CancellationReason {
  * `key` and `item` are readable but not enumerable, so logging the error or its reasons shows neither.
  */
 export class TransactionCanceledError extends DynamORMError {
+  static override readonly errorName: string = 'TransactionCanceledError';
   readonly reasons: readonly CancellationReason[];
   constructor(reasons: readonly CancellationReason[], cause?: unknown) {
     const failed = reasons.filter((r) => r.error);
@@ -289,6 +306,7 @@ export class TransactionCanceledError extends DynamORMError {
  * here, in properties that are not enumerable (they hold your items and keys), so logs show only the message.
  */
 export class UnprocessedItemsError<T = unknown, P = unknown> extends DynamORMError {
+  static override readonly errorName: string = 'UnprocessedItemsError';
   /** What was not processed: write requests or keys, as the caller gave them. */
   readonly unprocessed: readonly T[];
   /** What did succeed: the batch get result so far, or `{ written }` for writes. */
@@ -312,6 +330,7 @@ export class UnprocessedItemsError<T = unknown, P = unknown> extends DynamORMErr
 
 /** No table key or index can serve a query's conditions. DynamORM never falls back to a scan silently. */
 export class NoUsableIndexError extends DynamORMError {
+  static override readonly errorName: string = 'NoUsableIndexError';
   constructor(message: string) {
     super('NO_USABLE_INDEX', message);
   }
@@ -319,6 +338,7 @@ export class NoUsableIndexError extends DynamORMError {
 
 /** A cursor was malformed, tampered with, or made by another query. It was not sent to DynamoDB. */
 export class InvalidCursorError extends DynamORMError {
+  static override readonly errorName: string = 'InvalidCursorError';
   constructor(reason: string) {
     super('INVALID_CURSOR', `invalid cursor: ${reason}`);
   }
@@ -326,6 +346,7 @@ export class InvalidCursorError extends DynamORMError {
 
 /** The configuration cannot be used (bad endpoint, missing cursor secret, ...). */
 export class ConfigurationError extends DynamORMError {
+  static override readonly errorName: string = 'ConfigurationError';
   constructor(message: string) {
     super('CONFIG', message);
   }

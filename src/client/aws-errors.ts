@@ -3,6 +3,7 @@
  * mapped by the operation that knows the model and key; everything else goes through here.
  */
 import { DynamORMError, DynamoDBError, ThrottledError, TimeoutError } from '../errors.js';
+import type { OperationContext } from './context.js';
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -19,9 +20,21 @@ export function awsErrorName(error: unknown): string {
   return 'UnknownError';
 }
 
-/** Maps any error from a request to a {@link DynamORMError}, keeping the original as `cause`. */
-export function mapAwsError(error: unknown, operation: string): DynamORMError {
+/** What the request was: `PutItem (create of Payment, table prod-payments)`. No key or field values. */
+export function describeRequest(request: { readonly operation: string; readonly context?: OperationContext | undefined }): string {
+  const c = request.context;
+  if (!c) return request.operation;
+  const parts = [c.model ? `${c.kind} of ${c.model}` : c.kind, c.table ? `table ${c.table}` : undefined].filter(Boolean);
+  return `${request.operation} (${parts.join(', ')})`;
+}
+
+/**
+ * Maps any error from a request to a {@link DynamORMError}, keeping the original as `cause`. The
+ * message names the operation, its kind, model and table (never key or field values).
+ */
+export function mapAwsError(error: unknown, request: { readonly operation: string; readonly context?: OperationContext | undefined }): DynamORMError {
   if (error instanceof DynamORMError) return error;
+  const operation = describeRequest(request);
   const name = awsErrorName(error);
   const message = error instanceof Error ? error.message : String(error);
   if (THROTTLING.has(name)) return new ThrottledError(`${operation} was throttled by DynamoDB (${name})`, error);

@@ -79,7 +79,8 @@ function explainFailure(
   const versionField = meta.version;
   if (versionField && expected !== undefined) {
     const actual = stored?.[versionField.name] as number | undefined;
-    if (isPut && expected === 0 && stored) return new VersionConflictError(target, 0, actual, stored);
+    // A put with no version means "create": the key is taken, whatever version it holds.
+    if (isPut && expected === 0 && stored) return new ItemAlreadyExistsError(target, stored);
     if (expected > 0 && actual !== expected) return new VersionConflictError(target, expected, actual, stored);
   }
   return new ConditionalCheckFailedError(target, stored);

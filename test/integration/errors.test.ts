@@ -180,6 +180,9 @@ describe('other errors -> DynamoDBError with awsCode and cause', () => {
     expect(error).toMatchObject({ awsCode: 'ResourceNotFoundException' });
     expect((error as Error).cause).toBeInstanceOf(ResourceNotFoundException);
     expect((error as Error).message).toContain('GetItem');
+    // The message says which operation, model and table: "Cannot do operations on a non-existent table" alone does not.
+    expect((error as Error).message).toContain(`GetItem (get of Missing, table ${direct.tableName(Missing)})`);
+    expect((error as Error).message).not.toContain('"x"');
     await expect(direct.model(Missing).create({ id: 'x' })).rejects.toMatchObject({ awsCode: 'ResourceNotFoundException' });
   });
 

@@ -280,11 +280,11 @@ describe('planPut', () => {
     expect(gone).toMatchObject({ expectedVersion: 3, actualVersion: undefined });
   });
 
-  test('explain: with no version, a stored item is a conflict with expected version 0', () => {
+  test('explain: with no version, a stored item means the key is taken: already exists', () => {
     const plan = planPut(ctx(Payment), payment, {});
     const error = plan.explain({ id: 'p1', version: 2 });
-    expect(error).toBeInstanceOf(VersionConflictError);
-    expect(error).toMatchObject({ expectedVersion: 0, actualVersion: 2 });
+    expect(error).toBeInstanceOf(ItemAlreadyExistsError);
+    expect(error).not.toBeInstanceOf(VersionConflictError);
   });
 
   test('explain: the expected version stored means the user condition failed', () => {
