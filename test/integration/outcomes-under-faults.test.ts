@@ -200,4 +200,36 @@ describe('under 5% answers dropped after apply, 10% throttles, 5% 500s', () => {
     }
     expect([...putNow.values()].every((o) => o.version === (o.marker === 'v2' ? 2 : 1))).toBe(true); // never applied twice
   }, 180_000);
+
+  test('300 transactions of two creates: all or nothing, and what is reported is what is stored', async () => {
+    proxy.setFaults(FAULTS);
+    const pairs = Array.from({ length: 300 }, (_, i) => i);
+    const said = new Map<number, Told>();
+    await pool(pairs, 20, async (i) => {
+      try {
+        await faulty.transaction((tx) => {
+          tx.create(Order, { id: `ta-${i}`, marker: 'tx', applied: [] });
+          tx.create(Order, { id: `tb-${i}`, marker: 'tx', applied: [] });
+        });
+        said.set(i, 'applied');
+      } catch (error) {
+        said.set(i, told(error));
+      }
+    });
+    proxy.setFaults([]);
+    const t = tally();
+    const stored = await direct.batchGet([
+      { model: Order, keys: pairs.map((i) => ({ id: `ta-${i}` })), consistent: true },
+      { model: Order, keys: pairs.map((i) => ({ id: `tb-${i}` })), consistent: true },
+    ]);
+    const a = new Set(stored.items[0].map((o) => o.id.slice(3)));
+    const b = new Set(stored.items[1].map((o) => o.id.slice(3)));
+    for (const i of pairs) {
+      expect(a.has(String(i))).toBe(b.has(String(i))); // never half-written
+      t.record(said.get(i) as Told, a.has(String(i)));
+    }
+    console.log('transactions', JSON.stringify(t.counts));
+    expect(t.counts.lost).toBe(0);
+    expect(t.counts.lies).toBe(0);
+  }, 180_000);
 });

@@ -1,9 +1,10 @@
 // Packs the package as `npm publish` would (`npm pack`, which builds it first through `prepack`) and
 // uses the tarball from a fresh consumer project: import (ESM), require (CommonJS) and the type
 // declarations under TypeScript's node16 resolution. The consumer gets the AWS SDK and TypeScript from
-// this repository's node_modules (linked), so no network is needed.
+// this repository's node_modules (linked), so no network is needed; DYNAMORM_DEPS_DIR names another
+// node_modules to take them from (scripts/test-other-nodes.sh: the newest AWS SDK on Node.js 22).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -22,11 +23,13 @@ try {
   const consumer = join(work, 'consumer');
   const modules = join(consumer, 'node_modules');
   mkdirSync(join(modules, 'dynamorm'), { recursive: true });
-  mkdirSync(join(modules, '@aws-sdk'), { recursive: true });
   execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', join(modules, 'dynamorm'), '--strip-components=1']);
-  for (const dep of readdirSync(join(root, 'node_modules', '@aws-sdk'))) symlinkSync(join(root, 'node_modules', '@aws-sdk', dep), join(modules, '@aws-sdk', dep));
-  for (const dep of readdirSync(join(root, 'node_modules')).filter((d) => d.startsWith('@smithy') || d === 'tslib' || d === '@types' || d === 'fast-xml-parser' || d === 'strnum' || d === 'bowser' || d === 'uuid')) {
-    symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
+  // The consumer's other packages: this repository's, or another set (DYNAMORM_DEPS_DIR, a node_modules
+  // holding, say, the newest AWS SDK) to check the package against it.
+  const deps = process.env.DYNAMORM_DEPS_DIR ? resolve(process.env.DYNAMORM_DEPS_DIR) : join(root, 'node_modules');
+  for (const dep of readdirSync(deps)) {
+    if (dep === 'dynamorm' || dep.startsWith('.')) continue;
+    symlinkSync(join(deps, dep), join(modules, dep));
   }
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   const model = "model('Payment', { table: 'payments', attributes: { id: attr.string().partitionKey(), amount: attr.cents() } })";
@@ -40,7 +43,8 @@ try {
   execFileSync(process.execPath, ['esm.mjs'], { cwd: consumer, stdio: 'inherit' });
   execFileSync(process.execPath, ['cjs.cjs'], { cwd: consumer, stdio: 'inherit' });
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: consumer, stdio: 'inherit' });
-  console.log(`package: the packed tarball (${packed.files.length} files, ${packed.size} B) works in a fresh consumer: import, require and types`);
+  const sdk = JSON.parse(readFileSync(join(modules, '@aws-sdk', 'client-dynamodb', 'package.json'), 'utf8')).version;
+  console.log(`package: the packed tarball (${packed.files.length} files, ${packed.size} B) works in a fresh consumer on Node.js ${process.version} with @aws-sdk/client-dynamodb ${sdk}: import, require and types`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
