@@ -78,7 +78,8 @@ export interface DynamORMConfig {
   readonly extensions?: readonly Extension[];
   /**
    * Secret that signs (and encrypts) pagination cursors; defaults to `DYNAMORM_CURSOR_SECRET`.
-   * At least 32 characters. Needed only when `page()` hands a cursor out.
+   * At least 32 characters. Needed by `page()` (always, even for a first page), by `resume()`, and for
+   * the cursor of a read stopped at a deadline; other reads never use it.
    */
   readonly cursorSecret?: string;
   /** Retries of unprocessed batch items and throttled batch calls (exponential backoff, full jitter). */

@@ -9,7 +9,7 @@ import type { AnyModel } from './model/model.js';
 import type { PluginEntries } from './plugins/plugin.js';
 import { FullModelClient } from './handles/full-model-client.js';
 import { batchGet, type BatchGetRequest, type BatchGetResult } from './read/batch-get.js';
-import { collection, type Collection } from './read/collection.js';
+import { collection, type Collection, type OneTable } from './read/collection.js';
 import { transactGet, type TransactGetRequest, type TransactGetResult } from './read/transact-get.js';
 import { tables, type TableManager } from './tables/table.js';
 import { batchWrite, type BatchWriteRequest } from './write/batch-write.js';
@@ -74,7 +74,7 @@ export class DynamORM extends Database {
   }
 
   /** Several models sharing a partition key in one table, read with one query as a typed union. */
-  collection<const Ms extends readonly AnyModel[]>(models: Ms, options: { index?: string } = {}): Collection<Ms> {
-    return collection(this, models, options);
+  collection<const Ms extends readonly AnyModel[]>(models: Ms & OneTable<Ms>, options: { index?: string } = {}): Collection<Ms> {
+    return collection<Ms>(this, models, options);
   }
 }

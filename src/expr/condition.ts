@@ -10,7 +10,8 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
-import type { Issues } from '../marshal/codec.js';
+import { describe, type Issues } from '../marshal/codec.js';
+import { MAX_ITEM_BYTES, sizeIfOver } from '../marshal/item-size.js';
 import type { CompiledModel } from '../model/model.js';
 import { resolvePath } from '../model/paths.js';
 import type { FieldPath, HasShape, Item, ValueAt } from '../model/types.js';
@@ -42,7 +43,9 @@ export type ConditionNode =
   | { readonly kind: 'exists' | 'notExists'; readonly path: string }
   | { readonly kind: 'size'; readonly path: string; readonly op: CompareOp | 'between'; readonly value: unknown }
   | { readonly kind: 'and' | 'or'; readonly items: readonly Condition<never>[] }
-  | { readonly kind: 'not'; readonly item: Condition<never> };
+  | { readonly kind: 'not'; readonly item: Condition<never> }
+  /** What a condition function gave that is no condition (compiling it reports rule `condition`). */
+  | { readonly kind: 'invalid'; readonly message: string };
 
 /** A condition on items of model `M`. Build it with {@link ConditionBuilder}. */
 export class Condition<M> {
@@ -82,11 +85,20 @@ const builder: ConditionBuilder<never> = {
   not: (item) => new Condition({ kind: 'not', item }),
 };
 
-/** Builds the condition tree of a condition input. */
+/**
+ * Builds the condition tree of a condition input. Input that is no condition function, or a function
+ * that returns no condition, gives a condition that fails to compile with a ValidationError (rule
+ * `condition`) before anything is sent.
+ */
 export function buildCondition<M extends HasShape>(input: ConditionInput<M>): Condition<M> {
-  const condition = input(builder as unknown as ConditionBuilder<M>);
-  if (!(condition instanceof Condition)) throw new TypeError('a condition function must return a condition built with its argument');
-  return condition;
+  if (typeof input !== 'function') {
+    return new Condition({ kind: 'invalid', message: `a condition is a function of the condition builder, got ${describe(input)}` });
+  }
+  const condition: unknown = input(builder as unknown as ConditionBuilder<M>);
+  if (!(condition instanceof Condition)) {
+    return new Condition({ kind: 'invalid', message: `a condition function must return a condition built with its argument, got ${describe(condition)}` });
+  }
+  return condition as Condition<M>;
 }
 
 /** Every field path a condition names. */
@@ -94,11 +106,14 @@ export function conditionPaths(node: ConditionNode): string[] {
   switch (node.kind) {
     case 'and':
     case 'or':
-      return node.items.flatMap((c) => conditionPaths(c.node));
+      return node.items.flatMap((c) => (c instanceof Condition ? conditionPaths(c.node) : []));
     case 'not':
-      return conditionPaths(node.item.node);
+      return node.item instanceof Condition ? conditionPaths(node.item.node) : [];
+    case 'invalid':
+      return [];
     default:
-      return [node.path];
+      // A name forced past the compiler that is no string is reported when the condition compiles.
+      return typeof node.path === 'string' ? [node.path] : [];
   }
 }
 
@@ -126,6 +141,9 @@ export function joinConditions(parts: readonly string[], operator: 'AND' | 'OR')
 
 const COMPARE = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
+/** Every operator `where()` takes (an operator is never written into an expression unless it is one of these). */
+export const CONDITION_OPS: ReadonlySet<unknown> = new Set([...COMPARE, 'between', 'in', 'begins_with', 'contains']);
+
 /**
  * Compiles a condition into expression text, adding names and values to `placeholders`. Values are
  * validated with the field's own codec; problems throw {@link ValidationError}.
@@ -137,6 +155,18 @@ export function compileCondition(model: CompiledModel, condition: Condition<unkn
   return text;
 }
 
+/** An operator as messages show it: short strings as written, anything else by its type. */
+export function operatorText(op: unknown): string {
+  return typeof op === 'string' && op.length <= 20 ? JSON.stringify(op) : `(${describe(op)})`;
+}
+
+/** A part of a condition that is no condition built with the builder (`c.and(undefined)`, `c.not({})`). */
+function compileItem(model: CompiledModel, item: unknown, ph: Placeholders, issues: Issues, label: string): string {
+  if (item instanceof Condition) return compileNode(model, item.node as ConditionNode, ph, issues, label);
+  issues.push({ path: [], rule: 'condition', message: `and(), or() and not() take conditions built with the builder, got ${describe(item)}` });
+  return '';
+}
+
 function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders, issues: Issues, label: string): string {
   switch (node.kind) {
     case 'and':
@@ -145,11 +175,14 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
         issues.push({ path: [], rule: 'condition', message: `${node.kind}() needs at least one condition` });
         return '';
       }
-      const parts = node.items.map((c) => compileNode(model, c.node, ph, issues, label));
+      const parts = node.items.map((c) => compileItem(model, c, ph, issues, label));
       return joinConditions(parts, node.kind === 'and' ? 'AND' : 'OR');
     }
     case 'not':
-      return `NOT ${parenthesize(compileNode(model, node.item.node, ph, issues, label))}`;
+      return `NOT ${parenthesize(compileItem(model, node.item, ph, issues, label))}`;
+    case 'invalid':
+      issues.push({ path: [], rule: 'condition', message: node.message });
+      return '';
     case 'exists':
     case 'notExists': {
       const name = ph.path(resolvePath(model, node.path, label).segments);
@@ -160,12 +193,18 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
       const number = (v: unknown): string => {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
           issues.push({ path: [node.path], rule: 'type', message: 'size() compares with a non-negative integer' });
+          return '';
         }
         return ph.value({ N: String(v) });
       };
       if (node.op === 'between') {
         const [low, high] = pair(node.value, node.path, issues);
         return `${name} BETWEEN ${number(low)} AND ${number(high)}`;
+      }
+      // The operator is written into the expression: only the comparison operators get there.
+      if (!COMPARE.has(node.op)) {
+        issues.push({ path: [node.path], rule: 'operator', message: `size() compares with =, <>, <, <=, >, >= or between, not ${operatorText(node.op)}` });
+        return '';
       }
       return `${name} ${node.op} ${number(node.value)}`;
     }
@@ -196,7 +235,12 @@ function compileWhere(
       issues.push({ path: [node.path], rule: 'required', message: `${node.op} needs a value` });
       return ph.value({ NULL: true });
     }
-    return ph.value(resolved.codec.encode(value, [node.path], issues, false) ?? { NULL: true });
+    const av = resolved.codec.encode(value, [node.path], issues, false);
+    // DynamoDB refuses a map value over the item size limit (no stored value could equal it anyway).
+    if (av?.M && sizeIfOver(av.M, MAX_ITEM_BYTES) !== undefined) {
+      issues.push({ path: [node.path], rule: 'item-size', message: `the value is over DynamoDB's ${MAX_ITEM_BYTES} bytes` });
+    }
+    return ph.value(av ?? { NULL: true });
   };
   const { op } = node;
   if (COMPARE.has(op)) return `${name} ${op} ${encode(node.value)}`;
@@ -210,11 +254,15 @@ function compileWhere(
       issues.push({ path: [node.path], rule: 'in', message: 'in takes a list of 1 to 100 values' });
       return '';
     }
-    return `${name} IN (${list.map(encode).join(', ')})`;
+    // Array.from visits the holes of a sparse list too (as undefined: a missing value), map() would skip them.
+    return `${name} IN (${Array.from(list, encode).join(', ')})`;
   }
   if (op === 'begins_with') {
-    if (typeof node.value !== 'string') issues.push({ path: [node.path], rule: 'type', message: 'begins_with takes a string' });
-    return `begins_with(${name}, ${ph.value({ S: String(node.value) })})`;
+    if (typeof node.value !== 'string') {
+      issues.push({ path: [node.path], rule: 'type', message: 'begins_with takes a string' });
+      return '';
+    }
+    return `begins_with(${name}, ${ph.value({ S: node.value })})`;
   }
   if (op === 'contains') {
     let av: AttributeValue | undefined;
@@ -223,6 +271,6 @@ function compileWhere(
     else issues.push({ path: [node.path], rule: 'type', message: 'contains takes a substring, or a member of a set or list' });
     return `contains(${name}, ${ph.value(av ?? { NULL: true })})`;
   }
-  issues.push({ path: [node.path], rule: 'operator', message: `unknown operator ${String(op)}` });
+  issues.push({ path: [node.path], rule: 'operator', message: `unknown operator ${operatorText(op)}` });
   return '';
 }

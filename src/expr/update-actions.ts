@@ -7,6 +7,7 @@
  * Each action carries how it compiles into an update expression, so a bundle holds only the actions
  * it uses.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { Issues } from '../marshal/codec.js';
 import { describe } from '../marshal/codec.js';
 import type { FieldMeta } from '../model/model.js';
@@ -20,11 +21,22 @@ export interface UpdateClauses {
   readonly del: string[];
 }
 
-/** Compiles one action on one field: adds its clause, or an issue when the field cannot take it. */
-type CompileAction = (action: UpdateAction, field: FieldMeta, target: string, ph: Placeholders, issues: Issues, out: UpdateClauses) => void;
+/**
+ * Compiles one action on one field: adds its clause, or an issue when the field cannot take it.
+ * Returns the value it sends, if any, so the patch's size check counts it.
+ */
+type CompileAction = (
+  action: UpdateAction,
+  field: FieldMeta,
+  target: string,
+  ph: Placeholders,
+  issues: Issues,
+  out: UpdateClauses,
+) => AttributeValue | undefined;
 
-function fail(issues: Issues, field: FieldMeta, message: string): void {
+function fail(issues: Issues, field: FieldMeta, message: string): undefined {
   issues.push({ path: [field.name], rule: 'update-action', message });
+  return undefined;
 }
 
 const isSetKind = (field: FieldMeta) => field.spec.kind.endsWith('Set');
@@ -45,35 +57,40 @@ export class UpdateAction<K extends UpdateActionKind = UpdateActionKind, V = unk
 }
 
 const compileRemove: CompileAction = (_action, field, target, _ph, issues, out) => {
-  if (!field.spec.optional) fail(issues, field, 'is required and cannot be removed');
-  else out.remove.push(target);
+  if (!field.spec.optional) return fail(issues, field, 'is required and cannot be removed');
+  out.remove.push(target);
+  return undefined;
 };
 
 const compileIfNotExists: CompileAction = (action, field, target, ph, issues, out) => {
   const av = field.codec.encode(action.value, [field.name], issues);
   if (av) out.set.push(`${target} = if_not_exists(${target}, ${ph.value(av)})`);
+  return av;
 };
 
 const compileAdd: CompileAction = (action, field, target, ph, issues, out) => {
   if (!NUMERIC.has(field.spec.kind) && !isSetKind(field)) return fail(issues, field, `add() works on numbers and sets, not on ${field.spec.kind}`);
   const av = field.codec.encode(action.value, [field.name], issues);
   if (av) out.add.push(`${target} ${ph.value(av)}`);
+  return av;
 };
 
 const compileRemoveFromSet: CompileAction = (action, field, target, ph, issues, out) => {
   if (!isSetKind(field)) return fail(issues, field, `removeFromSet() works on sets, not on ${field.spec.kind}`);
   const av = field.codec.encode(action.value, [field.name], issues);
   if (av) out.del.push(`${target} ${ph.value(av)}`);
+  return av;
 };
 
 const compileListJoin: CompileAction = (action, field, target, ph, issues, out) => {
   if (field.spec.kind !== 'list') return fail(issues, field, `${action.kind}() works on lists, not on ${field.spec.kind}`);
   if (!Array.isArray(action.value)) return fail(issues, field, `${action.kind}() takes an array, got ${describe(action.value)}`);
   const av = field.codec.encode(action.value, [field.name], issues);
-  if (!av) return;
+  if (!av) return undefined;
   const existing = `if_not_exists(${target}, ${ph.value({ L: [] })})`;
   const items = ph.value(av);
   out.set.push(`${target} = list_append(${action.kind === 'append' ? `${existing}, ${items}` : `${items}, ${existing}`})`);
+  return av;
 };
 
 /** Removes the field (optional fields only). */

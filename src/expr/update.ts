@@ -7,7 +7,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors.js';
 import type { Issues } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, valueBound, valueSize } from '../marshal/item-size.js';
-import { templateValue } from '../model/item-codec.js';
+import { checkKeySize, keyLimitOf, templateValue } from '../model/item-codec.js';
 import type { CompiledModel } from '../model/model.js';
 import type { Placeholders } from './placeholders.js';
 import { UpdateAction, type UpdateClauses } from './update-actions.js';
@@ -72,6 +72,8 @@ export function compileUpdate(
         : field.codec.encode(value, path, issues);
       plainValues[name] = value;
       if (av) {
+        const limit = keyLimitOf(model, field); // an index key: DynamoDB limits its size
+        if (limit !== undefined) checkKeySize(av, limit, path, issues);
         patchValues.push(av);
         patchBound += valueBound(av);
         set.push(`${target} = ${ph.value(av)}`);
@@ -80,7 +82,16 @@ export function compileUpdate(
       }
       continue;
     }
-    value.compile(value, field, target, ph, issues, actionClauses);
+    // What an action sends counts toward the patch's size like a plain value (a huge append is refused here).
+    const sent = value.compile(value, field, target, ph, issues, actionClauses);
+    if (sent) {
+      if (sent.S !== undefined || sent.B !== undefined) {
+        const limit = keyLimitOf(model, field); // ifNotExists() on an index key
+        if (limit !== undefined) checkKeySize(sent, limit, path, issues);
+      }
+      patchValues.push(sent);
+      patchBound += valueBound(sent);
+    }
   }
 
   // Index keys built from templates follow their fields; a partial change would leave them stale.
@@ -98,6 +109,8 @@ export function compileUpdate(
       continue;
     }
     const av = templateValue(model, t, plainValues, issues);
+    const limit = keyLimitOf(model, t);
+    if (av && limit !== undefined) checkKeySize(av, limit, [t.name], issues);
     if (av) set.push(`${ph.name(t.stored)} = ${ph.value(av)}`);
   }
 

@@ -6,18 +6,20 @@
  */
 import { operationContext, type OperationKind } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
-import { ItemNotFoundError } from '../errors.js';
+import { ItemNotFoundError, ModelDefinitionError } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { ResolvedHooks } from '../extensions/extension.js';
 import { encodeKey, errorTarget } from '../model/item-codec.js';
-import type { AnyModel, CompiledModel } from '../model/model.js';
+import { describe } from '../marshal/codec.js';
+import { tableNameProblem, type AnyModel, type CompiledModel } from '../model/model.js';
 import type { CreateInput, FieldPath, Item, KeyInput, UpdatePatch, ValueAt } from '../model/types.js';
 import { decodeItems, decodeOne } from '../read/decode.js';
 import { fetchItem, getItemInput } from '../read/get.js';
 import { isOwnItem, projectionExpression } from '../read/projection.js';
 import { QueryBuilder } from '../read/query.js';
 import { planWrite, sendWrite, type WriteRequest, type WriteUnit } from '../write/unit.js';
+import { badArgument, checkItem, checkModel, checkOptions } from './arguments.js';
 
 /** Top-level field names of a model's item. */
 export type ItemField<M extends AnyModel> = keyof Item<M> & string;
@@ -92,6 +94,13 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     readonly executor: Executor,
     readonly model: M,
   ) {
+    checkModel(model, 'db.model');
+    // The name the requests will carry, prefix included: DynamoDB refuses names outside its rules.
+    const table = executor.tableName(model);
+    const problem = tableNameProblem(table);
+    if (problem) {
+      throw new ModelDefinitionError(`model ${model.name}: the table name ${JSON.stringify(table)} (table prefix included) ${problem}`);
+    }
     this.meta = model.compiled;
     // Resolved once per handle; with no extension at all the runtime is never reached (nor bundled).
     const extensions = executor.config.extensions.length + model.extensions.length === 0 ? undefined : [...executor.config.extensions, ...model.extensions];
@@ -142,9 +151,13 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     key: KeyOrItem<M>,
     options: GetOptions<F, R> = {},
   ): Promise<Projected<M, F> | (R extends true ? never : undefined)> {
+    const label = `${this.meta.name}.get`;
+    checkOptions(options, label);
+    if (options.projection !== undefined && !Array.isArray(options.projection)) {
+      badArgument(label, `a projection is an array of field names, got ${describe(options.projection)}`, 'projection');
+    }
     const context = operationContext(this.executor, 'get', this.model);
     this.hooks?.runtime.read(context, this.hooks, []);
-    const label = `${this.meta.name}.get`;
     const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, label);
     const ph = options.projection && new Placeholders();
     const projection = ph && projectionExpression(this.meta, options.projection as readonly string[], ph, [], label);
@@ -163,6 +176,7 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
    * ({@link VersionConflictError} on mismatch, and nothing changes).
    */
   async update(key: KeyOrItem<M>, patch: UpdatePatch<M>, options: UpdateOptions<M> = {}): Promise<Item<M>> {
+    checkOptions(options, `${this.meta.name}.update`);
     const unit = await this.plan({
       kind: 'update',
       input: patch as Record<string, unknown>,
@@ -179,6 +193,7 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
   async delete(key: KeyOrItem<M>, options: DeleteOptions<M> & { returnOld: true }): Promise<Item<M> | undefined>;
   async delete(key: KeyOrItem<M>, options?: DeleteOptions<M>): Promise<void>;
   async delete(key: KeyOrItem<M>, options: DeleteOptions<M> = {}): Promise<Item<M> | undefined | void> {
+    checkOptions(options, `${this.meta.name}.delete`);
     const unit = await this.plan({ kind: 'delete', input: undefined, key: key as Record<string, unknown>, options: options as WriteRequest['options'] });
     const old = await sendWrite(unit, options.returnOld ? 'ALL_OLD' : undefined);
     if (options.returnOld) return (await decodeOne(unit.context, this, old)) as Item<M> | undefined;
@@ -186,6 +201,8 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
 
   /** create() and put(): the item written is the item returned. */
   private async writeItem(kind: 'create' | 'put', input: object, options: object): Promise<Item<M>> {
+    checkItem(input, `${this.meta.name}.${kind}`);
+    checkOptions(options, `${this.meta.name}.${kind}`);
     const unit = await this.plan({ kind, input: input as Record<string, unknown>, key: undefined, options });
     await sendWrite(unit);
     return (await decodeOne(unit.context, this, unit.primary.item)) as Item<M>;

@@ -7,6 +7,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ModelDefinitionError, type ValidationIssue } from '../errors.js';
 import type { AttrSpec, SpecCarrier } from '../model/attr-spec.js';
+import { MAX_ITEM_BYTES } from './item-size.js';
 import { canonicalDecimal, jsNumberToText, numberProblem, textToBigInt } from './numbers.js';
 
 /** Collects validation issues while encoding. */
@@ -42,6 +43,38 @@ export interface Codec {
 }
 
 const MAX_SAFE_EPOCH_SECONDS = 1e11; // year 5138: anything larger is almost certainly milliseconds
+
+/**
+ * The deepest a list or map may sit, counting the item's top-level attribute as level 1: DynamoDB
+ * allows documents 32 levels deep, so a scalar may sit inside at most 31 lists and maps, and a 32nd
+ * list or map (even an empty one) is refused (checked against DynamoDB Local). A value's path has
+ * one segment per level, so the check is `path.length`: no extra walk.
+ */
+export const MAX_NESTING = 31;
+
+/** Refuses a list or map nested deeper than DynamoDB allows (see {@link MAX_NESTING}). */
+function tooDeep(path: Path, issues: Issues): boolean {
+  if (path.length <= MAX_NESTING) return false;
+  issue(issues, path, 'depth', `lists and maps nest at most ${MAX_NESTING} deep below an item (DynamoDB's limit of 32 levels)`);
+  return true;
+}
+
+/**
+ * A list longer than the item size limit cannot be stored (every element costs at least a byte): said
+ * at once, without walking billions of holes of `new Array(2 ** 32 - 1)`.
+ */
+function tooLong(value: readonly unknown[], path: Path, issues: Issues): boolean {
+  if (value.length <= MAX_ITEM_BYTES) return false;
+  issue(issues, path, 'item-size', `a list of ${value.length} elements is over DynamoDB's ${MAX_ITEM_BYTES} bytes`);
+  return true;
+}
+
+/** Reports the first hole of a sparse array (`[1, , 3]`): DynamoDB lists have none, and skipping it would shift the rest. */
+function sparse(value: readonly unknown[], path: Path, issues: Issues): undefined {
+  let hole = 0;
+  while (hole < value.length && hole in value) hole++;
+  return issue(issues, [...path, hole], 'sparse-array', 'the array has a hole (a sparse array); give every element');
+}
 
 function issue(issues: Issues, path: Path, rule: string, message: string): undefined {
   issues.push({ path: [...path], rule, message });
@@ -111,6 +144,7 @@ function need<T>(value: T | undefined, type: string, path: Path): T {
 /** Short description of a value's type for error messages (never the value itself: it may be secret). */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Date) return 'a Date';
   if (value instanceof Set) return 'a Set';
@@ -166,7 +200,11 @@ function decodeDate(value: AttributeValue, path: Path, spec: AttrSpec): Date {
 
 function setValues(value: unknown, path: Path, issues: Issues): unknown[] | undefined {
   if (value instanceof Set) return [...(value as Set<unknown>)];
-  if (Array.isArray(value)) return value;
+  if (Array.isArray(value)) {
+    // Duplicates collapse, so a long array may make a small set; a long one with holes is refused at once.
+    if (value.length > MAX_ITEM_BYTES && Object.keys(value).length !== value.length) return sparse(value, path, issues);
+    return value;
+  }
   return issue(issues, path, 'type', `expected a Set or an array, got ${describe(value)}`);
 }
 
@@ -178,11 +216,7 @@ function wrapJsonNumber(text: string): number | bigint | string {
   return canonical.includes('.') ? canonical : BigInt(canonical);
 }
 
-function checkJson(value: unknown, path: Path, issues: Issues, depth: number): void {
-  if (depth > 32) {
-    issue(issues, path, 'depth', 'nesting deeper than 32 levels');
-    return;
-  }
+function checkJson(value: unknown, path: Path, issues: Issues): void {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) issue(issues, path, 'finite', 'NaN and Infinity cannot be stored');
@@ -193,14 +227,21 @@ function checkJson(value: unknown, path: Path, issues: Issues, depth: number): v
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJson(v, [...path, i], issues, depth + 1));
+    if (tooDeep(path, issues) || tooLong(value, path, issues)) return;
+    let seen = 0;
+    value.forEach((v, i) => {
+      seen++;
+      checkJson(v, [...path, i], issues);
+    });
+    if (seen !== value.length) sparse(value, path, issues);
     return;
   }
   if (isPlainObject(value)) {
+    if (tooDeep(path, issues)) return;
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
       if (k === '') issue(issues, [...path, k], 'map-key', 'map keys cannot be empty');
-      else checkJson(v, [...path, k], issues, depth + 1);
+      else checkJson(v, [...path, k], issues);
     }
     return;
   }
@@ -377,11 +418,16 @@ export function listCodec(spec: AttrSpec): Codec {
   return {
     encode(value, path, issues) {
       if (!Array.isArray(value)) return issue(issues, path, 'type', `expected an array, got ${describe(value)}`);
+      if (tooDeep(path, issues) || tooLong(value, path, issues)) return undefined;
       const out: AttributeValue[] = [];
+      let visited = 0;
       value.forEach((v, i) => {
+        visited++;
         const encoded = encodeElement(v, [...path, i], issues);
         if (encoded) out.push(encoded);
       });
+      // forEach skips holes: fewer visits than the length means a sparse array.
+      if (visited !== value.length) return sparse(value, path, issues);
       return { L: out };
     },
     decode: (v, path) => need(v.L, 'L', path).map((x, i) => element.decode(x, [...path, i])),
@@ -395,6 +441,7 @@ export function recordCodec(spec: AttrSpec): Codec {
   return {
     encode(value, path, issues) {
       if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
+      if (tooDeep(path, issues)) return undefined;
       const out: Record<string, AttributeValue> = {};
       for (const [k, v] of Object.entries(value)) {
         if (v === undefined) continue;
@@ -432,7 +479,7 @@ export function jsonCodec(): Codec {
   return {
     encode(value, path, issues) {
       const before = issues.length;
-      checkJson(value, path, issues, 0);
+      checkJson(value, path, issues);
       if (issues.length > before) return undefined;
       return jsonToAttr(value);
     },
@@ -477,7 +524,9 @@ export function setCodec(spec: AttrSpec): Codec {
     if (!values) return undefined;
     const out: (string | Uint8Array)[] = [];
     const seen = new Set<string>();
+    let visited = 0;
     values.forEach((v, i) => {
+      visited++;
       const e = element(v, [...path, i], issues);
       if (e === undefined) return;
       const id = typeof e === 'string' ? e : Buffer.from(e).toString('base64');
@@ -486,6 +535,7 @@ export function setCodec(spec: AttrSpec): Codec {
         out.push(e);
       }
     });
+    if (visited !== values.length) return sparse(values, path, issues);
     if (out.length === 0) return undefined; // DynamoDB has no empty sets: an empty set is no attribute.
     if (kind === 'stringSet') return { SS: out as string[] };
     if (kind === 'numberSet') return { NS: out as string[] };
@@ -520,6 +570,7 @@ export function objectCodec(spec: AttrSpec): Codec {
   return {
     encode(value, path, issues, applyRules) {
       if (!isPlainObject(value)) return issue(issues, path, 'type', `expected an object, got ${describe(value)}`);
+      if (tooDeep(path, issues)) return undefined;
       const out: Record<string, AttributeValue> = {};
       for (const key of Object.keys(value)) {
         if (!known.has(key)) issue(issues, [...path, key], 'unknown-field', 'is not a field of this object');

@@ -50,7 +50,12 @@ export function valueBound(value: AttributeValue): number {
   if (value.S !== undefined) return value.S.length * 3;
   if (value.N !== undefined) return value.N.length + 2;
   if (value.B !== undefined) return value.B.byteLength;
-  if (value.L !== undefined) return value.L.reduce((n, v) => n + 1 + valueBound(v), 3);
+  if (value.L !== undefined) {
+    const list = value.L;
+    let n = 3 + list.length;
+    for (let i = 0; i < list.length; i++) n += valueBound(list[i] as AttributeValue);
+    return n;
+  }
   if (value.M !== undefined) {
     let n = 3;
     for (const name in value.M) n += 1 + name.length * 3 + valueBound(value.M[name] as AttributeValue);

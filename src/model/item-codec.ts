@@ -7,10 +7,43 @@ import { ValidationError, type ErrorTarget } from '../errors.js';
 import { resolveDefault, StoredValueError, type Issues } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, sizeIfOver } from '../marshal/item-size.js';
 import { fillTemplate, parseKey } from './key-template.js';
-import type { CompiledModel, FieldMeta } from './model.js';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, type CompiledModel, type FieldMeta, type KeyLimit } from './model.js';
 
 /** A DynamoDB item or key in wire form. */
 export type AttributeMap = Record<string, AttributeValue>;
+
+/**
+ * Reports a key value over DynamoDB's limit (2048 bytes for a partition key, 1024 for a sort key, of
+ * the table or of an index). Strings short enough to fit at 3 bytes a character are not measured.
+ */
+export function checkKeySize(value: AttributeValue, limit: number, path: readonly (string | number)[], issues: Issues): void {
+  let bytes: number;
+  if (value.S !== undefined) {
+    if (value.S.length * 3 <= limit) return;
+    bytes = Buffer.byteLength(value.S, 'utf8');
+  } else if (value.B !== undefined) bytes = value.B.byteLength;
+  else return; // numbers hold at most 38 digits: far below either limit
+  if (bytes > limit) {
+    issues.push({ path, rule: 'key-size', message: `is ${bytes} bytes; DynamoDB takes at most ${limit} bytes for a ${limit === MAX_SORT_KEY_BYTES ? 'sort' : 'partition'} key value` });
+  }
+}
+
+/** DynamoDB's limit on the values of a field that is a key (of the table or an index), in bytes; `undefined` for other fields. */
+export function keyLimitOf(model: CompiledModel, field: FieldMeta): number | undefined {
+  const limits = model.keyLimits;
+  for (let i = 0; i < limits.length; i++) if ((limits[i] as KeyLimit).field === field) return (limits[i] as KeyLimit).bytes;
+  return undefined;
+}
+
+/** Checks the key attributes (table and index keys) of an encoded item. */
+function checkKeySizes(model: CompiledModel, item: AttributeMap, issues: Issues): void {
+  const limits = model.keyLimits;
+  for (let i = 0; i < limits.length; i++) {
+    const { field, bytes } = limits[i] as KeyLimit;
+    const value = item[field.stored];
+    if (value) checkKeySize(value, bytes, [field.name], issues);
+  }
+}
 
 /** The text a field contributes to a key template (string or number text). */
 export function componentText(field: FieldMeta, value: unknown, issues: Issues): string | undefined {
@@ -122,6 +155,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
   if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
   if (model.writeToken && options.token) out[model.writeToken] = { S: options.token };
   if (scoped) encodeScoped(model, scoped, values, out, issues, options.table ?? model.table);
+  if (issues.length === 0) checkKeySizes(model, out, issues);
   if (issues.length === 0) {
     const size = sizeIfOver(out, MAX_ITEM_BYTES);
     if (size !== undefined) issues.push({ path: [], rule: 'item-size', message: `item is ${size} bytes; DynamoDB allows ${MAX_ITEM_BYTES}` });
@@ -157,18 +191,19 @@ export function encodeKey(model: CompiledModel, input: Readonly<Record<string, u
   const key: AttributeMap = {};
   for (const part of [model.partitionKey, model.sortKey]) {
     if (!part) continue;
-    if (part.template) {
-      const av = templateValue(model, part, fields, issues);
-      if (av) key[part.stored] = av;
-      continue;
+    let av: AttributeValue | undefined;
+    if (part.template) av = templateValue(model, part, fields, issues);
+    else {
+      const value = fields[part.name];
+      if (value === undefined || value === null) {
+        issues.push({ path: [part.name], rule: 'required', message: 'is required (part of the key)' });
+        continue;
+      }
+      av = part.codec.encode(value, [part.name], issues, false);
     }
-    const value = fields[part.name];
-    if (value === undefined || value === null) {
-      issues.push({ path: [part.name], rule: 'required', message: 'is required (part of the key)' });
-      continue;
-    }
-    const av = part.codec.encode(value, [part.name], issues, false);
-    if (av) key[part.stored] = av;
+    if (!av) continue;
+    checkKeySize(av, part === model.partitionKey ? MAX_PARTITION_KEY_BYTES : MAX_SORT_KEY_BYTES, [part.name], issues);
+    key[part.stored] = av;
   }
   if (issues.length > 0) throw new ValidationError(issues, label);
   return { key, fields };

@@ -4,7 +4,7 @@
  */
 import { ModelDefinitionError } from '../errors.js';
 import type { Extension } from '../extensions/extension.js';
-import { compileCodec, type Codec } from '../marshal/codec.js';
+import { compileCodec, describe, type Codec } from '../marshal/codec.js';
 import type { AnyAttr, AttrSpec, KeyKind, Shape } from './attributes.js';
 import { parseTemplate, type KeyTemplate } from './key-template.js';
 
@@ -23,9 +23,12 @@ export interface IndexDefinition<F extends string = string> {
 }
 
 /** The definition passed to {@link model}. */
-export interface ModelDefinition<S extends Shape, I extends Record<string, IndexDefinition<keyof S & string>>> {
-  /** Table name (a table prefix from the config is added in front). */
-  readonly table: string;
+export interface ModelDefinition<S extends Shape, I extends Record<string, IndexDefinition<keyof S & string>>, T extends string = string> {
+  /**
+   * Table name (a table prefix from the config is added in front): up to 255 of the characters
+   * a-z, A-Z, 0-9, `_`, `-` and `.`, and 3 or more with the prefix.
+   */
+  readonly table: T;
   /** Field name to attribute definition. */
   readonly attributes: S;
   /** Secondary indexes by a name of your choice. */
@@ -92,16 +95,37 @@ export interface CompiledModel {
   readonly entity?: { readonly attribute: string; readonly value: string };
   /** The attribute holding the token of the last write, unless switched off. */
   readonly writeToken?: string;
+  /**
+   * Every key attribute (of the table and of the indexes) with DynamoDB's limit on its values in
+   * bytes: 2048 for a partition key, 1024 for a sort key.
+   */
+  readonly keyLimits: readonly KeyLimit[];
 }
+
+/** A key attribute and the most bytes DynamoDB takes in one of its values. */
+export interface KeyLimit {
+  readonly field: FieldMeta;
+  readonly bytes: number;
+}
+
+/** DynamoDB's limits on one key value, in bytes: partition keys (of the table and of indexes) and sort keys. */
+export const MAX_PARTITION_KEY_BYTES = 2048;
+export const MAX_SORT_KEY_BYTES = 1024;
 
 /** A model: the definition plus its compiled metadata. Pass it to `db.model(...)`. */
 export interface Model<
   Name extends string = string,
   S extends Shape = Shape,
   I extends Record<string, IndexDefinition<keyof S & string>> = Record<string, IndexDefinition<keyof S & string>>,
+  T extends string = string,
 > {
   readonly name: Name;
   readonly table: string;
+  /**
+   * The table name as a type (`T`), for the compiler only (never set at run time): a collection of
+   * models of different tables fails to compile. `table` stays a plain `string`.
+   */
+  readonly [tableType]?: T;
   readonly attributes: S;
   readonly indexes: I;
   /** Extensions the model opts into. */
@@ -109,6 +133,11 @@ export interface Model<
   /** @internal Compiled metadata. */
   readonly compiled: CompiledModel;
 }
+
+declare const tableType: unique symbol;
+
+/** The table name of a model as a type: a literal when the model's `table` was written as one, else `string`. */
+export type ModelTable<M> = M extends { readonly [tableType]?: infer T } ? (string extends T ? string : T & string) : string;
 
 /** Any model. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -127,10 +156,16 @@ const TEMPLATE_COMPONENT_KINDS = new Set(['string', 'enum', 'number', 'integer',
  * export type Payment = Item<typeof Payment>;
  * ```
  */
-export function model<const Name extends string, S extends Shape, I extends Record<string, IndexDefinition<keyof S & string>> = {}>(
-  name: Name,
-  definition: ModelDefinition<S, I>,
-): Model<Name, S, I> {
+export function model<
+  const Name extends string,
+  S extends Shape,
+  I extends Record<string, IndexDefinition<keyof S & string>> = {},
+  const T extends string = string,
+>(name: Name, definition: ModelDefinition<S, I, T>): Model<Name, S, I, T> {
+  if (typeof name !== 'string' || name === '') throw new ModelDefinitionError(`a model needs a name, got ${describe(name)}`);
+  if (!isObject(definition) || !isObject(definition.attributes) || (definition.indexes !== undefined && !isObject(definition.indexes))) {
+    fail(name, 'the definition is an object { table, attributes, indexes? }, attributes and indexes objects too');
+  }
   const indexes = (definition.indexes ?? {}) as I;
   return Object.freeze({
     name,
@@ -146,14 +181,40 @@ function fail(model: string, message: string): never {
   throw new ModelDefinitionError(`model ${model}: ${message}`);
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const NAME_CHARACTERS = /^[a-zA-Z0-9_.-]*$/;
+
+/**
+ * Why DynamoDB would refuse a table or index name, if it would: names are 3 to 255 characters of
+ * a-z, A-Z, 0-9, `_`, `-` and `.`. `min` is 1 for a model's own table name, which the configured
+ * table prefix may lengthen (the full name is checked when a database first uses the model).
+ */
+export function tableNameProblem(name: unknown, min = 3): string | undefined {
+  if (typeof name !== 'string') return `is a string, got ${describe(name)}`;
+  if (!NAME_CHARACTERS.test(name)) return 'may hold only the characters a-z, A-Z, 0-9, _, - and .';
+  if (name.length < min || name.length > 255) return `must be ${min} to 255 characters long, not ${name.length}`;
+  return undefined;
+}
+
+/** Whether a value is a model made by {@link model} (checked by shape: a model from another copy of the library counts). */
+export function isModel(value: unknown): value is AnyModel {
+  const compiled = (value as { compiled?: unknown } | null | undefined)?.compiled;
+  return typeof value === 'object' && value !== null && typeof compiled === 'object' && compiled !== null && typeof (value as { name?: unknown }).name === 'string';
+}
+
 function compileModel(name: string, definition: ModelDefinition<Shape, {}>, indexes: Record<string, IndexDefinition>): CompiledModel {
   const { table, attributes: shape } = definition;
   if (!table) fail(name, 'a table name is required');
+  const tableProblem = tableNameProblem(table, 1);
+  if (tableProblem) fail(name, `the table name ${tableProblem}`);
   const fields: FieldMeta[] = [];
   const byName = new Map<string, FieldMeta>();
   const byStored = new Map<string, FieldMeta>();
   // Index key values, like table key values, cannot be empty strings or empty binary.
-  const indexKeys = new Set(Object.values(indexes).flatMap((d) => [d.partitionKey, d.sortKey]));
+  const indexKeys = new Set(Object.values(indexes).flatMap((d) => [d?.partitionKey, d?.sortKey]));
   for (const [fieldName, attribute] of Object.entries(shape)) {
     const spec = (attribute as AnyAttr).spec;
     if (!spec) fail(name, `field ${fieldName} is not an attribute (use attr.*)`);
@@ -227,8 +288,13 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
       }
       return meta;
     };
-    if (!def.name) fail(name, `index ${alias} needs a name`);
+    if (!isObject(def) || !def.name) fail(name, `index ${alias} needs a name`);
+    const indexProblem = tableNameProblem(def.name);
+    if (indexProblem) fail(name, `index ${alias}: the index name ${indexProblem}`);
     const type = def.type ?? 'global';
+    if (type !== 'global' && type !== 'local') fail(name, `index ${alias}: type is global or local`);
+    // A local index sorts the table's partitions another way: DynamoDB allows one only on a table with a sort key.
+    if (type === 'local' && !sortKey) fail(name, `local index ${alias} needs a table with a sort key; ${name} has none (use a global index)`);
     const pk = field(def.partitionKey, 'partition key');
     if (type === 'local' && pk !== partitionKey) fail(name, `local index ${alias} must use the table partition key ${partitionKey.name}`);
     if (type === 'local' && def.sortKey === undefined) fail(name, `local index ${alias} needs a sort key`);
@@ -249,6 +315,13 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     if (byStored.has(entityAttribute)) fail(name, `field ${byStored.get(entityAttribute)?.name} is stored as "${entityAttribute}", the entity attribute`);
   }
 
+  const keyLimits = new Map<FieldMeta, number>();
+  for (const key of [{ partitionKey, sortKey }, ...compiledIndexes]) {
+    for (const [field, bytes] of [[key.partitionKey, MAX_PARTITION_KEY_BYTES], [key.sortKey, MAX_SORT_KEY_BYTES]] as const) {
+      if (field) keyLimits.set(field, Math.min(bytes, keyLimits.get(field) ?? bytes));
+    }
+  }
+
   return {
     name,
     table,
@@ -266,5 +339,6 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     indexes: compiledIndexes,
     ...(entityAttribute !== false ? { entity: { attribute: entityAttribute, value: definition.entityType ?? name } } : {}),
     ...(writeToken !== false ? { writeToken } : {}),
+    keyLimits: [...keyLimits].map(([field, bytes]) => ({ field, bytes })),
   };
 }

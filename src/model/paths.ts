@@ -3,7 +3,7 @@
  * A field whose own name contains a dot is found first, so odd names keep working.
  */
 import { ValidationError } from '../errors.js';
-import { compileCodec, type Codec } from '../marshal/codec.js';
+import { compileCodec, describe, type Codec } from '../marshal/codec.js';
 import type { AttrSpec } from './attributes.js';
 import type { CompiledModel, FieldMeta } from './model.js';
 
@@ -21,6 +21,10 @@ const nestedCodecs = new WeakMap<AttrSpec, Codec>();
 
 /** Resolves `path` on a model or throws {@link ValidationError} (`unknown-field`). */
 export function resolvePath(model: CompiledModel, path: string, label: string): ResolvedPath {
+  if (typeof path !== 'string') {
+    // A name forced past the compiler (a number, undefined, a symbol): never put it in a path or a message.
+    throw new ValidationError([{ path: [], rule: 'unknown-field', message: `a field name is a string, got ${describe(path)}` }], label);
+  }
   const top = model.byName.get(path);
   if (top) return { segments: [top.stored], spec: top.spec, codec: top.codec, field: top };
   // Names may contain dots at any level ('address.x.y' with a nested field 'x.y'): longest name first.

@@ -10,7 +10,9 @@ import { operationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { UnprocessedItemsError } from '../errors.js';
+import { badArgument, checkArray, checkModel, checkOptions } from '../handles/arguments.js';
 import type { KeyOrItem } from '../handles/model-client.js';
+import { describe } from '../marshal/codec.js';
 import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { Item, KeyInput } from '../model/types.js';
@@ -27,6 +29,7 @@ export interface BatchGetRequest<M extends AnyModel = AnyModel> {
 
 /** Keys of one model for `db.batchGet([...])`. */
 export function getKeys<M extends AnyModel>(model: M, keys: readonly KeyOrItem<M>[], options: { consistent?: boolean } = {}): BatchGetRequest<M> {
+  checkOptions(options, 'batchGet');
   return { model, keys, ...(options.consistent ? { consistent: true } : {}) };
 }
 
@@ -108,6 +111,16 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: E
 
 /** Validates, encodes and deduplicates the keys of a batch get before anything is sent. */
 function planBatchGet(db: Executor, requests: readonly BatchGetRequest[]): { perRequest: { entry: GetEntry; fields: Record<string, unknown> }[][]; entries: GetEntry[] } {
+  checkArray(requests, 'the requests (getKeys(Model, keys) each)', 'batchGet');
+  requests.forEach((request: unknown, index) => {
+    const label = `batchGet request #${index}`;
+    if (typeof request !== 'object' || request === null) badArgument(label, `expected getKeys(Model, keys), got ${describe(request)}`);
+    const { model, keys } = request as Partial<BatchGetRequest>;
+    checkModel(model, label);
+    checkArray(keys, 'keys', `${model.name}.batchGet`);
+    // The handle checks the table name the database will use (its prefix included).
+    db.target(model);
+  });
   const byId = new Map<string, GetEntry>();
   // Per request, its distinct keys in the order given (results come back in that order).
   const perRequest = requests.map((request, index) => {

@@ -9,9 +9,9 @@ import type { Executor } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { ModelDefinitionError, ValidationError } from '../errors.js';
 import { Placeholders } from '../expr/placeholders.js';
-import type { Issues } from '../marshal/codec.js';
+import { describe, type Issues } from '../marshal/codec.js';
 import { templateValue } from '../model/item-codec.js';
-import type { AnyModel, CompiledModel, FieldMeta } from '../model/model.js';
+import { isModel, type AnyModel, type CompiledModel, type FieldMeta, type ModelTable } from '../model/model.js';
 import type { Item } from '../model/types.js';
 import { bindingOf } from './cursor.js';
 import { decodeMixed } from './decode.js';
@@ -25,6 +25,17 @@ export type CollectionItem<Ms extends readonly AnyModel[]> = Ms[number] extends 
     ? { readonly model: M['name']; readonly item: Item<M> }
     : never
   : never;
+
+/** `true` when `T` is a union of several types. */
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/**
+ * `unknown` when the models share one table (or their tables are not known as literal types), else an
+ * object type the array of models lacks: `collection(db, [A, B])` of models of different tables fails
+ * to compile, naming the tables.
+ */
+export type OneTable<Ms extends readonly AnyModel[]> =
+  true extends IsUnion<ModelTable<Ms[number]>> ? { readonly 'a collection reads one table; these models are in': ModelTable<Ms[number]> } : unknown;
 
 /** Items of a collection grouped by model name. */
 export type CollectionGroups<Ms extends readonly AnyModel[]> = { [M in Ms[number] as M['name']]: Item<M>[] };
@@ -48,9 +59,19 @@ export class Collection<const Ms extends readonly AnyModel[]> {
     private readonly models: Ms,
     private readonly options: { readonly index?: string; readonly limit?: number; readonly order?: 'asc' | 'desc' } = {},
   ) {
+    if (!Array.isArray(models)) throw new ModelDefinitionError(`a collection takes an array of models, got ${describe(models)}`);
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new ValidationError([{ path: [], rule: 'type', message: `expected an options object, got ${describe(options)}` }], 'collection');
+    }
+    if (options.index !== undefined && typeof options.index !== 'string') {
+      throw new ValidationError([{ path: [], rule: 'type', message: `an index is named by its alias, a string, got ${describe(options.index)}` }], 'collection');
+    }
     const [first] = models;
     if (!first) throw new ModelDefinitionError('a collection needs at least one model');
-    const keys = models.map((m) => {
+    const keys = models.map((m: unknown, i) => {
+      if (!isModel(m)) throw new ModelDefinitionError(`collection model #${i} is not a model made with model(), got ${describe(m)}`);
+      // The handle checks the table name the database will use (its prefix included).
+      db.target(m);
       const meta = m.compiled;
       if (!meta.entity) throw new ModelDefinitionError(`model ${m.name} writes no entity attribute, so its items cannot be told apart in a collection`);
       if (m.table !== first.table) throw new ModelDefinitionError(`models ${first.name} and ${m.name} are in different tables`);
@@ -91,6 +112,9 @@ export class Collection<const Ms extends readonly AnyModel[]> {
 
   /** The partition value from field values: every model must build the same one. */
   private partitionValue(values: Record<string, unknown>): AttributeValue {
+    if (typeof values !== 'object' || values === null) {
+      throw new ValidationError([{ path: [], rule: 'type', message: `expected an object of key field values, got ${describe(values)}` }], 'collection');
+    }
     const issues: Issues = [];
     let value: AttributeValue | undefined;
     for (const m of this.models) {
@@ -179,6 +203,6 @@ export class Collection<const Ms extends readonly AnyModel[]> {
 }
 
 /** Several models sharing a partition key in one table, read with one query as a typed union. */
-export function collection<const Ms extends readonly AnyModel[]>(db: Executor, models: Ms, options: { index?: string } = {}): Collection<Ms> {
-  return new Collection(db, models, options);
+export function collection<const Ms extends readonly AnyModel[]>(db: Executor, models: Ms & OneTable<Ms>, options: { index?: string } = {}): Collection<Ms> {
+  return new Collection<Ms>(db, models as Ms, options);
 }

@@ -5,6 +5,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { Placeholders } from '../expr/placeholders.js';
+import { describe } from '../marshal/codec.js';
 import type { CompiledModel } from '../model/model.js';
 
 /**
@@ -12,9 +13,11 @@ import type { CompiledModel } from '../model/model.js';
  * `always` lists stored names the read itself needs (keys a cursor resumes from, the entity attribute).
  */
 export function projectionExpression(meta: CompiledModel, fields: readonly string[], ph: Placeholders, always: readonly string[], label: string): string {
+  if (!Array.isArray(fields)) throw new ValidationError([{ path: [], rule: 'projection', message: `a projection is an array of field names, got ${describe(fields)}` }], label);
   if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'a projection needs at least one field' }], label);
   const stored = new Set<string>(always);
   for (const name of fields) {
+    if (typeof name !== 'string') throw new ValidationError([{ path: [], rule: 'unknown-field', message: `a field name is a string, got ${describe(name)}` }], label);
     const field = meta.byName.get(name);
     if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${meta.name}` }], label);
     stored.add(field.stored);

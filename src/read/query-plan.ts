@@ -6,12 +6,12 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { NoUsableIndexError, ValidationError } from '../errors.js';
-import type { ConditionOp } from '../expr/condition.js';
+import { CONDITION_OPS, operatorText, type ConditionOp } from '../expr/condition.js';
 import type { Placeholders } from '../expr/placeholders.js';
-import type { Issues } from '../marshal/codec.js';
-import { componentText, templateValue } from '../model/item-codec.js';
+import { describe, type Issues } from '../marshal/codec.js';
+import { checkKeySize, componentText, templateValue } from '../model/item-codec.js';
 import { fillTemplate, templatePrefix } from '../model/key-template.js';
-import type { CompiledModel, FieldMeta } from '../model/model.js';
+import { MAX_PARTITION_KEY_BYTES, MAX_SORT_KEY_BYTES, type CompiledModel, type FieldMeta } from '../model/model.js';
 
 /** One `where(path, op, value)` of a query. */
 export interface KeyConditionInput {
@@ -234,7 +234,7 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     pool = all.filter((c) => c.alias === forcedAlias);
     if (pool.length === 0) {
       throw new ValidationError(
-        [{ path: [], rule: 'unknown-index', message: `${model.name} has no index "${forcedAlias}"; it has ${all.slice(1).map((c) => c.alias).join(', ') || 'none'}` }],
+        [{ path: [], rule: 'unknown-index', message: `${model.name} has no index ${typeof forcedAlias === 'string' ? JSON.stringify(forcedAlias) : `(${describe(forcedAlias)})`}; it has ${all.slice(1).map((c) => c.alias).join(', ') || 'none'}` }],
         label,
       );
     }
@@ -244,13 +244,22 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
       `${label}: a query needs where() conditions on a partition key. Keys and indexes: ${all.map(describeCandidate).join('; ')}. To read every item, use a scan (.scan() on a DynamORM handle, or scan(db, model)).`,
     );
   }
-  // A name that is no field (forced past the compiler) is a mistake in the query, not a missing index.
+  // A name that is no field, or an operator that is none (forced past the compiler), is a mistake in
+  // the query, not a missing index.
   const unknown = conditions.filter((c) => typeof c.path !== 'string' || !model.byName.has(c.path.split('.')[0] as string));
   if (unknown.length > 0) {
     throw new ValidationError(
-      unknown.map((c) => ({ path: [String(c.path)], rule: 'unknown-field', message: `is not a field of ${model.name}` })),
+      unknown.map((c) =>
+        typeof c.path === 'string'
+          ? { path: [c.path], rule: 'unknown-field', message: `is not a field of ${model.name}` }
+          : { path: [], rule: 'unknown-field', message: `a field name is a string, got ${describe(c.path)}` },
+      ),
       label,
     );
+  }
+  const badOperators = conditions.filter((c) => !CONDITION_OPS.has(c.op));
+  if (badOperators.length > 0) {
+    throw new ValidationError(badOperators.map((c) => ({ path: [c.path], rule: 'operator', message: `unknown operator ${operatorText(c.op)}` })), label);
   }
   let best: { c: Candidate; a: Attempt } | undefined;
   for (const c of pool) {
@@ -269,6 +278,14 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     );
   }
   const { c, a } = best;
+  // No key is longer than DynamoDB's limits (it refuses sort key conditions over 1024 bytes, and gets by
+  // such keys): a key condition over them is a mistake, not a query that finds nothing.
+  const sizeIssues: Issues = [];
+  checkKeySize(a.partition as AttributeValue, MAX_PARTITION_KEY_BYTES, [c.partitionKey.name], sizeIssues);
+  if (a.sort && c.sortKey) {
+    for (const value of a.sort.op === 'between' ? [a.sort.value, a.sort.high] : [a.sort.value]) checkKeySize(value, MAX_SORT_KEY_BYTES, [c.sortKey.name], sizeIssues);
+  }
+  if (sizeIssues.length > 0) throw new ValidationError(sizeIssues, label);
   const partitionValue = best.a.partition;
   let fullKey: Record<string, AttributeValue> | undefined;
   if (c.type === 'table' && a.sortIsFullKey) {

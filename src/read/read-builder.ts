@@ -11,6 +11,7 @@ import { DeadlineExceededError } from '../deadline.js';
 import { ValidationError } from '../errors.js';
 import { buildCondition, compileCondition, Condition, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
 import type { Placeholders } from '../expr/placeholders.js';
+import { describe } from '../marshal/codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { FieldPath, Item, ValueAt } from '../model/types.js';
 import type { ItemField, Projected } from '../handles/model-client.js';
@@ -113,6 +114,7 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
   select<G extends ItemField<M>>(...fields: G[]): ReadBuilderWith<this, G> {
     if (fields.length === 0) throw new ValidationError([{ path: [], rule: 'projection', message: 'select() needs at least one field' }], this.label());
     for (const f of fields) {
+      if (typeof f !== 'string') throw new ValidationError([{ path: [], rule: 'unknown-field', message: `a field name is a string, got ${describe(f)}` }], this.label());
       if (!this.meta.byName.has(f)) throw new ValidationError([{ path: [f], rule: 'unknown-field', message: `is not a field of ${this.meta.name}` }], this.label());
     }
     return this.with({ projection: fields }) as unknown as ReadBuilderWith<this, G>;

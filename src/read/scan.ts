@@ -8,6 +8,7 @@ import type { OperationContext } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
 import { ValidationError } from '../errors.js';
 import { Placeholders } from '../expr/placeholders.js';
+import { describe } from '../marshal/codec.js';
 import type { ItemField, Projected } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import { initialState, ReadBuilder, type ReadState } from './read-builder.js';
@@ -39,7 +40,8 @@ export class ScanBuilder<M extends AnyModel, F extends ItemField<M> = ItemField<
   /** Scans this index (by its alias in the model) instead of the table. */
   index(alias: keyof M['indexes'] & string): this {
     if (!this.meta.indexes.some((i) => i.alias === alias)) {
-      throw new ValidationError([{ path: [], rule: 'unknown-index', message: `${this.meta.name} has no index "${alias}"` }], this.label());
+      const name = typeof alias === 'string' ? JSON.stringify(alias) : `(${describe(alias)})`;
+      throw new ValidationError([{ path: [], rule: 'unknown-index', message: `${this.meta.name} has no index ${name}` }], this.label());
     }
     return this.with({ index: alias });
   }

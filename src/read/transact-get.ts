@@ -5,7 +5,9 @@ import { TransactGetItemsCommand } from '@aws-sdk/client-dynamodb';
 import { operationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DynamoDBError, TransactionCanceledError, ValidationError } from '../errors.js';
+import { badArgument, checkArray, checkModel } from '../handles/arguments.js';
 import type { KeyOrItem } from '../handles/model-client.js';
+import { describe } from '../marshal/codec.js';
 import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel } from '../model/model.js';
 import type { Item } from '../model/types.js';
@@ -32,6 +34,15 @@ export type TransactGetResult<R extends readonly TransactGetRequest[]> = {
 /** Reads up to 100 items (`txGet(Model, key)`) in one consistent snapshot; a typed tuple comes back. */
 export async function transactGet<const R extends readonly TransactGetRequest[]>(db: Executor, requests: R): Promise<TransactGetResult<R>> {
   const context = operationContext(db, 'transactGet');
+  checkArray(requests, 'the requests (txGet(Model, key) each)', 'transactGet');
+  requests.forEach((request: unknown, index) => {
+    const label = `transactGet request #${index}`;
+    if (typeof request !== 'object' || request === null) badArgument(label, `expected txGet(Model, key), got ${describe(request)}`);
+    const { model } = request as Partial<TransactGetRequest>;
+    checkModel(model, label);
+    // The handle checks the table name the database will use (its prefix included).
+    db.target(model);
+  });
   if (requests.length === 0 || requests.length > MAX_TRANSACTION_ACTIONS) {
     throw new ValidationError([{ path: [], rule: 'transaction-size', message: `transactGet takes 1 to ${MAX_TRANSACTION_ACTIONS} items` }], 'transactGet');
   }

@@ -21,7 +21,8 @@ import {
 import { operationContext } from '../client/context.js';
 import type { CommandClass, Executor } from '../client/executor.js';
 import { ModelDefinitionError, TimeoutError, ValidationError } from '../errors.js';
-import type { AnyModel, FieldMeta, IndexMeta } from '../model/model.js';
+import { describe } from '../marshal/codec.js';
+import { isModel, tableNameProblem, type AnyModel, type FieldMeta, type IndexMeta } from '../model/model.js';
 
 /** Options for {@link TableManager.create}. */
 export interface CreateTableOptions {
@@ -96,6 +97,8 @@ function keySchema(pk: FieldMeta, sk: FieldMeta | undefined) {
 export function tableDefinition(tableName: string, models: readonly AnyModel[], options: CreateTableOptions = {}): CreateTableCommandInput {
   const [first] = models;
   if (!first) throw new ModelDefinitionError('tableDefinition needs at least one model');
+  const problem = tableNameProblem(tableName);
+  if (problem) throw new ModelDefinitionError(`the table name${typeof tableName === 'string' ? ` ${JSON.stringify(tableName)}` : ''} ${problem}`);
   const attributes = new Map<string, 'S' | 'N' | 'B'>();
   const define = (field: FieldMeta, owner: string) => {
     const type = scalarType(field);
@@ -159,6 +162,9 @@ export function ttlAttribute(models: readonly AnyModel[]): string | undefined {
 function modelList(models: AnyModel | readonly AnyModel[]): readonly AnyModel[] {
   const list = Array.isArray(models) ? (models as readonly AnyModel[]) : [models as AnyModel];
   if (list.length === 0) throw new ModelDefinitionError('a table needs at least one model');
+  list.forEach((m: unknown, i) => {
+    if (!isModel(m)) throw new ModelDefinitionError(`table model #${i} is not a model made with model(), got ${describe(m)}`);
+  });
   return list;
 }
 
@@ -278,6 +284,7 @@ export class TableManager {
 
   /** Deletes a model's table (tests and tooling). Missing tables are ignored. */
   async delete(model: AnyModel): Promise<void> {
+    modelList(model);
     try {
       await this.send(DeleteTableCommand, 'DeleteTable', { TableName: this.db.tableName(model) });
     } catch (error) {

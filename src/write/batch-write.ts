@@ -11,7 +11,9 @@ import { operationContext, type OperationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { UnprocessedItemsError, ValidationError } from '../errors.js';
+import { badArgument, checkArray, checkModel } from '../handles/arguments.js';
 import type { KeyOrItem } from '../handles/model-client.js';
+import { describe } from '../marshal/codec.js';
 import type { AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { CreateInput } from '../model/types.js';
@@ -108,6 +110,16 @@ export async function batchWriteParams(db: Executor, requests: readonly BatchWri
 
 /** Plans every write of a batch through the write path and checks the whole before anything is sent. */
 async function planBatchWrite(db: Executor, context: OperationContext, requests: readonly BatchWriteRequest[]): Promise<WriteEntry[]> {
+  checkArray(requests, 'the requests (putItems(Model, items) and deleteKeys(Model, keys))', 'batchWrite');
+  requests.forEach((request: unknown, index) => {
+    const label = `batchWrite request #${index}`;
+    if (typeof request !== 'object' || request === null) badArgument(label, `expected putItems(Model, items) or deleteKeys(Model, keys), got ${describe(request)}`);
+    const { kind, model } = request as Partial<BatchWriteRequest> & { kind?: unknown };
+    checkModel(model, label);
+    if (kind === 'put') checkArray((request as { items?: unknown }).items, 'items', `${model.name}.batchWrite`);
+    else if (kind === 'delete') checkArray((request as { keys?: unknown }).keys, 'keys', `${model.name}.batchWrite`);
+    else badArgument(label, 'expected putItems(Model, items) or deleteKeys(Model, keys): kind is put or delete');
+  });
   const entries: WriteEntry[] = [];
   const seen = new Map<string, string>();
   for (const request of requests) {

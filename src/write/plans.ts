@@ -60,9 +60,17 @@ function userCondition(ctx: PlanContext, condition: ConditionInput<never> | unde
   return condition ? [compileCondition(ctx.meta, buildCondition(condition), ph, label)] : [];
 }
 
-function targetOf(meta: CompiledModel, values: Record<string, unknown>): ErrorTarget {
+/**
+ * The error target of a put or create: the key fields as given, or, for those filled by DynamORM (a
+ * `.default()` id), as written, read back from the encoded item.
+ */
+function targetOf(meta: CompiledModel, values: Record<string, unknown>, item: AttributeMap): ErrorTarget {
   const key: Record<string, unknown> = {};
-  for (const f of meta.keyInputFields) key[f.name] = values[f.name];
+  for (const f of meta.keyInputFields) {
+    const given = values[f.name];
+    const stored = given === undefined ? item[f.stored] : undefined;
+    key[f.name] = stored ? f.codec.decode(stored, [f.name]) : given;
+  }
   return errorTarget(meta, key);
 }
 
@@ -125,7 +133,7 @@ export function planCreate(ctx: PlanContext, input: Record<string, unknown>, con
   const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, label, table: ctx.tableName, token: ctx.token });
   const ph = new Placeholders();
   const conditions = [`attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, label)];
-  const target = targetOf(ctx.meta, input);
+  const target = targetOf(ctx.meta, input, item);
   return {
     operation: 'PutItem',
     input: { TableName: ctx.tableName, Item: item, ...conditionFields(conditions, ph) },
@@ -165,7 +173,7 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
     );
   }
   conditions.push(...userCondition(ctx, options.condition, ph, label));
-  const target = targetOf(ctx.meta, input);
+  const target = targetOf(ctx.meta, input, item);
   return {
     operation: 'PutItem',
     input: { TableName: ctx.tableName, Item: item, ...conditionFields(conditions, ph) },

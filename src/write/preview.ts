@@ -9,6 +9,7 @@
  * ```
  */
 import { operationContext } from '../client/context.js';
+import { checkItem, checkOptions } from '../handles/arguments.js';
 import type { ModelClient, CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions } from '../handles/model-client.js';
 import type { AnyModel } from '../model/model.js';
 import type { CreateInput, UpdatePatch } from '../model/types.js';
@@ -44,11 +45,22 @@ export function preview<M extends AnyModel>(handle: ModelClient<M>): WritePrevie
     const actions = [unit.primary, ...unit.companions].map((plan) => ({ plan, target: undefined }));
     return { operation: 'TransactWriteItems', input: transactInput(actions, 'preview') };
   };
-  const options = (o: object | undefined) => (o ?? {}) as WriteRequest['options'];
+  const options = (o: object | undefined, kind: string) => {
+    checkOptions(o, `${handle.meta.name}.${kind}`);
+    return (o ?? {}) as WriteRequest['options'];
+  };
   return {
-    create: (input, o) => run({ kind: 'create', input: input as Record<string, unknown>, key: undefined, options: options(o) }),
-    put: (input, o) => run({ kind: 'put', input: input as Record<string, unknown>, key: undefined, options: options(o) }),
-    update: (key, patch, o) => run({ kind: 'update', input: patch as Record<string, unknown>, key: key as Record<string, unknown>, options: options(o) }, 'ALL_NEW'),
-    delete: (key, o) => run({ kind: 'delete', input: undefined, key: key as Record<string, unknown>, options: options(o) }, o?.returnOld ? 'ALL_OLD' : undefined),
+    create: async (input, o) => {
+      checkItem(input, `${handle.meta.name}.create`);
+      return run({ kind: 'create', input: input as Record<string, unknown>, key: undefined, options: options(o, 'create') });
+    },
+    put: async (input, o) => {
+      checkItem(input, `${handle.meta.name}.put`);
+      return run({ kind: 'put', input: input as Record<string, unknown>, key: undefined, options: options(o, 'put') });
+    },
+    update: async (key, patch, o) =>
+      run({ kind: 'update', input: patch as Record<string, unknown>, key: key as Record<string, unknown>, options: options(o, 'update') }, 'ALL_NEW'),
+    delete: async (key, o) =>
+      run({ kind: 'delete', input: undefined, key: key as Record<string, unknown>, options: options(o, 'delete') }, o?.returnOld ? 'ALL_OLD' : undefined),
   };
 }

@@ -10,6 +10,8 @@ import type { Executor } from '../client/executor.js';
 import { DynamoDBError, TransactionCanceledError, ValidationError } from '../errors.js';
 import type { ConditionInput } from '../expr/condition.js';
 import type { CreateOptions, DeleteOptions, KeyOrItem, PutOptions, UpdateOptions } from '../handles/model-client.js';
+import { badArgument, checkItem, checkModel, checkOptions } from '../handles/arguments.js';
+import { describe } from '../marshal/codec.js';
 import type { AnyModel } from '../model/model.js';
 import type { CreateInput, UpdatePatch } from '../model/types.js';
 import { planCheck, planKey } from './plans.js';
@@ -35,6 +37,10 @@ export class TransactionWriter {
   ) {}
 
   private add(model: AnyModel, write: WriteRequest): this {
+    const label = `transaction ${write.kind} #${this.units.length}`;
+    checkModel(model, label);
+    if (write.kind === 'create' || write.kind === 'put') checkItem(write.input, `${model.name}.${write.kind}`);
+    checkOptions(write.options, `${model.name}.${write.kind}`);
     const target = this.db.target(model);
     const context = Object.assign({}, this.context, { model: model.name, table: this.db.tableName(model) });
     // Planned now, so bad input throws here, inside the caller's function, before anything is sent.
@@ -67,6 +73,10 @@ export class TransactionWriter {
 
   /** Requires a condition on another item without changing it. */
   check<M extends AnyModel>(model: M, key: KeyOrItem<M>, condition: ConditionInput<M>): this {
+    // A check without a condition would check nothing but existence: say so rather than send it.
+    if (typeof condition !== 'function') {
+      badArgument(`transaction check #${this.units.length}`, `check() needs a condition function, got ${describe(condition)}`, 'condition');
+    }
     return this.add(model, {
       kind: 'check',
       input: undefined,
@@ -158,7 +168,14 @@ async function planTransaction(
   fn: (tx: TransactionWriter) => unknown,
   options: TransactionOptions,
 ): Promise<{ token: string; actions: TransactAction[]; context: OperationContext; units: WriteUnit[] }> {
-  const context = operationContext(db, 'transactWrite', undefined, clockFor(db, options.token));
+  if (typeof fn !== 'function') badArgument('transaction', `expected a function that adds the actions, got ${describe(fn)}`);
+  checkOptions(options, 'transaction');
+  const given = options.token;
+  // Checked before the actions are planned: their write tokens derive from it.
+  if (given !== undefined && (typeof given !== 'string' || given.length < 1 || given.length > 36)) {
+    badArgument('transaction', 'the token must be a string of 1 to 36 characters', 'token');
+  }
+  const context = operationContext(db, 'transactWrite', undefined, clockFor(db, given));
   const tx = new TransactionWriter(db, context, options.token);
   await fn(tx);
   const units = await Promise.all(tx.units);

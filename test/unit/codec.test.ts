@@ -470,3 +470,92 @@ describe('dynamorm/attr', () => {
     for (const [name, builder] of Object.entries(attr)) expect(mod[name]).toBe(builder);
   });
 });
+
+describe('sparse arrays (issue 14)', () => {
+  // eslint-disable-next-line no-sparse-arrays
+  const holey = (): unknown[] => [1, , 3];
+  test('a hole in a list is refused at its index, never closed up (stored [1, 3]) or sent', () => {
+    expect(rejected(attr.list(attr.number()), holey())).toEqual({ rule: 'sparse-array', path: ['field', 1] });
+    expect(rejected(attr.list(attr.number()), new Array(3))).toEqual({ rule: 'sparse-array', path: ['field', 0] });
+    const trailing = [1, 2];
+    trailing.length = 3;
+    expect(rejected(attr.list(attr.number()), trailing)).toEqual({ rule: 'sparse-array', path: ['field', 2] });
+    // eslint-disable-next-line no-sparse-arrays
+    expect(rejected(attr.object({ l: attr.list(attr.string()) }), { l: ['a', , 'c'] })).toEqual({ rule: 'sparse-array', path: ['field', 'l', 1] });
+  });
+  test('a hole in a json array is refused (DynamoDB refuses a list with a hole)', () => {
+    expect(rejected(attr.json(), holey())).toEqual({ rule: 'sparse-array', path: ['field', 1] });
+    expect(rejected(attr.json(), { a: { b: holey() } })).toEqual({ rule: 'sparse-array', path: ['field', 'a', 'b', 1] });
+  });
+  test('a hole in an array given for a set is refused too', () => {
+    expect(rejected(attr.numberSet(), holey())).toEqual({ rule: 'sparse-array', path: ['field', 1] });
+    // eslint-disable-next-line no-sparse-arrays
+    expect(rejected(attr.stringSet(), ['a', , 'b'])).toEqual({ rule: 'sparse-array', path: ['field', 1] });
+  });
+  test('dense arrays, explicit undefined elements and empty arrays are unchanged', () => {
+    expect(ok(attr.list(attr.number()), [1, 2, 3])).toEqual({ L: [{ N: '1' }, { N: '2' }, { N: '3' }] });
+    expect(ok(attr.list(attr.number()), [])).toEqual({ L: [] });
+    expect(rejected(attr.list(attr.number()), [1, undefined, 3])).toEqual({ rule: 'required', path: ['field', 1] });
+    expect(rejected(attr.json(), [1, undefined])).toEqual({ rule: 'json', path: ['field', 1] });
+  });
+});
+
+describe('nesting depth, counted from the item (issue 14)', () => {
+  // DynamoDB allows 32 levels counting the item's top-level attribute: a scalar inside at most 31
+  // lists and maps. The item codec encodes an attribute at path [name]; one more segment per level.
+  const maps = (n: number, leaf: unknown = 1): unknown => {
+    let v = leaf;
+    for (let i = 0; i < n; i++) v = { a: v };
+    return v;
+  };
+  const lists = (n: number, leaf: unknown = 1): unknown => {
+    let v = leaf;
+    for (let i = 0; i < n; i++) v = [v];
+    return v;
+  };
+  test('json: 31 nested maps or lists are stored, 32 are refused (also when the innermost is empty)', () => {
+    ok(attr.json(), maps(31));
+    ok(attr.json(), lists(31));
+    ok(attr.json(), maps(30, {}));
+    expect(rejected(attr.json(), maps(32)).rule).toBe('depth');
+    expect(rejected(attr.json(), lists(32)).rule).toBe('depth');
+    expect(rejected(attr.json(), maps(31, {})).rule).toBe('depth');
+    expect(rejected(attr.json(), maps(31, [])).rule).toBe('depth');
+    expect(rejected(attr.json(), maps(32)).path).toHaveLength(32);
+  });
+  test('the count does not restart inside object, record and list attributes', () => {
+    const inObject = attr.object({ inner: attr.object({ doc: attr.json() }) });
+    ok(inObject, { inner: { doc: maps(29) } });
+    expect(rejected(inObject, { inner: { doc: maps(30) } })).toMatchObject({ rule: 'depth' });
+    const inRecord = attr.record(attr.list(attr.json()));
+    ok(inRecord, { k: [maps(29)] });
+    expect(rejected(inRecord, { k: [maps(30)] }).rule).toBe('depth');
+  });
+  test('a schema nested deeper than DynamoDB allows is refused when a value reaches that deep', () => {
+    let deep: AnyAttr = attr.list(attr.number());
+    for (let i = 0; i < 31; i++) deep = attr.list(deep);
+    let value: unknown = [1];
+    ok(deep, []);
+    for (let i = 0; i < 31; i++) value = [value];
+    expect(rejected(deep, value).rule).toBe('depth');
+  });
+  test('a cyclic json value stops at the depth limit instead of overflowing the stack', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(rejected(attr.json(), cyclic).rule).toBe('depth');
+  });
+});
+
+describe('arrays of absurd length (issue 14)', () => {
+  test('a list or json array longer than the item size limit is refused at once, holes or not', () => {
+    const huge = new Array(2 ** 32 - 1);
+    const started = Date.now();
+    expect(rejected(attr.list(attr.number()), huge)).toEqual({ rule: 'item-size', path: ['field'] });
+    expect(rejected(attr.json(), { a: huge })).toEqual({ rule: 'item-size', path: ['field', 'a'] });
+    expect(rejected(attr.numberSet(), huge).rule).toBe('sparse-array');
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+  test('a long dense array given for a set still collapses its duplicates', () => {
+    expect(ok(attr.stringSet(), new Array(500_000).fill('a'))).toEqual({ SS: ['a'] });
+  });
+});

@@ -31,6 +31,11 @@ const Order = model('Order', {
   },
 });
 
+const Numbers = model('Numbers', {
+  table: 'numbers',
+  attributes: { id: attr.string().partitionKey(), values: attr.list(attr.number()).optional() },
+});
+
 const Plain = model('Plain', {
   table: 'plain',
   attributes: { id: attr.string().partitionKey(), n: attr.integer().optional(), s: attr.string().optional() },
@@ -211,8 +216,37 @@ describe('compileCondition', () => {
       expect(error.path).toEqual([path]);
     }
   });
-  test('a condition function must return a condition', () => {
-    expect(() => buildCondition((() => ({ kind: 'where' })) as never)).toThrow(TypeError);
+  test('a condition function must return a condition: anything else is a ValidationError (rule condition), never a TypeError', () => {
+    const compiled = (input: unknown) => validationError(() => compileCondition(Order.compiled, buildCondition(input as never), new Placeholders(), 'Order.update'));
+    for (const input of [() => ({ kind: 'where' }), () => undefined, () => ({}), () => 1, 'amount > 5', 5, null, {}]) {
+      const error = compiled(input);
+      expect(error.rule).toBe('condition');
+      expect(error.message).not.toMatch(/amount > 5/);
+    }
+    expect(compiled('amount > 5').message).toBe('Order.update: a condition is a function of the condition builder, got a string [condition]');
+    expect(compiled(() => undefined).message).toBe('Order.update: a condition function must return a condition built with its argument, got undefined [condition]');
+    // Parts of and/or/not that are no conditions.
+    for (const input of [(c: never) => (c as { and: (...a: unknown[]) => unknown }).and(undefined), (c: never) => (c as { not: (a: unknown) => unknown }).not({})]) {
+      expect(compiled(input).rule).toBe('condition');
+    }
+  });
+  test('operators and sizes forced past the compiler never reach the expression', () => {
+    const rule = (input: ConditionInput<typeof Order>) => validationError(() => condition(Order, input)).rule;
+    const trap = { toString: () => { throw new Error('toString trap'); } };
+    expect(rule((c) => c.size('name', '= :v0 OR attribute_exists(x) OR size(x) =' as never, 1 as never))).toBe('operator');
+    expect(rule((c) => c.size('name', '>', trap as never))).toBe('type');
+    expect(rule((c) => c.size('name', '>', Symbol('s') as never))).toBe('type');
+    expect(rule((c) => c.where('name', 'begins_with', trap as never))).toBe('type');
+    expect(rule((c) => c.where('amount', Symbol('op') as never, 1 as never))).toBe('operator');
+    expect(rule((c) => c.where('amount', trap as never, 1 as never))).toBe('operator');
+    // A sparse list for `in`: the hole is a missing value, not a gap in the expression.
+    // eslint-disable-next-line no-sparse-arrays
+    expect(rule((c) => c.where('amount', 'in', [1, , 3] as never))).toBe('required');
+    for (const path of [123, undefined, null, Symbol('p'), trap]) {
+      const error = validationError(() => condition(Order, (c) => c.where(path as never, '=', 1 as never)));
+      expect([error.rule, error.path]).toEqual(['unknown-field', []]);
+      expect(validationError(() => condition(Order, (c) => c.exists(path as never))).rule).toBe('unknown-field');
+    }
   });
 });
 
@@ -318,6 +352,40 @@ describe('compileUpdate', () => {
   });
   test('a patch over 400 KB is rejected', () => {
     expect(validationError(() => update(Plain, { s: 'x'.repeat(400 * 1024 + 1) })).rule).toBe('item-size');
+  });
+  test('values inside update actions count toward the patch size (issue 14)', () => {
+    const numbers = Array.from({ length: 150_000 }, (_, i) => i * 1.5);
+    const tooBig = 'x'.repeat(400 * 1024 + 1);
+    const cases: Record<string, unknown>[] = [
+      { history: append(Array.from({ length: 150_000 }, (_, i) => `entry ${i}`)) },
+      { history: prepend([tooBig]) },
+      { tags: add(new Set([tooBig])) },
+      { tags: removeFromSet([tooBig]) },
+      { name: ifNotExists(tooBig) },
+      { history: append([tooBig.slice(0, 250 * 1024)]), name: 'y'.repeat(200 * 1024) },
+    ];
+    for (const patch of cases) expect(validationError(() => update(Order, patch)).rule).toBe('item-size');
+    expect(validationError(() => update(Numbers, { values: append(numbers) })).message).toMatch(/the patch alone is \d+ bytes; DynamoDB allows 409600 \[item-size\]/);
+    // Just under the limit still goes.
+    expect(update(Order, { history: append(['x'.repeat(400 * 1024 - 100)]) }).text).toContain('list_append');
+  });
+  test('an index key set by an update is held to its size limit (issue 14)', () => {
+    const Indexed = model('Indexed', {
+      table: 'indexed',
+      attributes: { id: attr.string().partitionKey(), g: attr.string().optional(), gs: attr.string().optional() },
+      indexes: { byG: { name: 'gsi-g', partitionKey: 'g', sortKey: 'gs' } },
+    });
+    expect(update(Indexed, { g: 'x'.repeat(2048), gs: 'y'.repeat(1024) }).text).toContain('SET');
+    expect(validationError(() => update(Indexed, { g: 'x'.repeat(2049) })).issues[0]).toMatchObject({ rule: 'key-size', path: ['g'] });
+    expect(validationError(() => update(Indexed, { gs: ifNotExists('y'.repeat(1025)) })).issues[0]).toMatchObject({ rule: 'key-size', path: ['gs'] });
+  });
+  test('a sparse array in an update action is refused (issue 14)', () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const holey = ['a', , 'c'];
+    expect(validationError(() => update(Order, { history: append(holey) })).issues[0]).toMatchObject({ rule: 'sparse-array', path: ['history', 1] });
+    expect(validationError(() => update(Order, { history: prepend(holey) })).rule).toBe('sparse-array');
+    expect(validationError(() => update(Order, { tags: add(holey) })).rule).toBe('sparse-array');
+    expect(validationError(() => update(Order, { history: holey })).rule).toBe('sparse-array');
   });
 });
 

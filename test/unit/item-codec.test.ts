@@ -232,6 +232,41 @@ describe('encodeKey', () => {
   });
 });
 
+describe('key value sizes (found by fuzzing, issue 14)', () => {
+  // DynamoDB takes partition key values of at most 2048 bytes and sort key values of at most 1024, for
+  // the table and for its indexes (test/integration/bad-input.test.ts shows its own refusals).
+  const K = model('K', {
+    table: 'k',
+    attributes: {
+      id: attr.string().partitionKey(),
+      at: attr.string().sortKey(),
+      g: attr.string().optional(),
+      gs: attr.binary().optional(),
+      note: attr.string().optional(),
+    },
+    indexes: { byG: { name: 'gsi-g', partitionKey: 'g', sortKey: 'gs' } },
+  });
+  const item = (patch: Record<string, unknown>) => () => encodeItem(K.compiled, { id: 'a', at: 'b', ...patch }, { now: NOW, label: 'K.create' });
+  const issue = (fn: () => unknown) => validationError(fn).issues[0];
+  test('items: table and index keys up to the limit go, one byte more is refused', () => {
+    expect(item({ id: 'x'.repeat(2048), at: 'y'.repeat(1024), g: 'z'.repeat(2048), gs: new Uint8Array(1024) })).not.toThrow();
+    expect(issue(item({ id: 'x'.repeat(2049) }))).toMatchObject({ rule: 'key-size', path: ['id'] });
+    expect(issue(item({ at: 'y'.repeat(1025) }))).toMatchObject({ rule: 'key-size', path: ['at'] });
+    expect(issue(item({ g: 'z'.repeat(2049) }))).toMatchObject({ rule: 'key-size', path: ['g'] });
+    expect(issue(item({ gs: new Uint8Array(1025) }))).toMatchObject({ rule: 'key-size', path: ['gs'] });
+    // Bytes, not characters: 1024 two-byte characters fill a partition key exactly.
+    expect(item({ id: 'é'.repeat(1024) })).not.toThrow();
+    expect(issue(item({ id: 'é'.repeat(1025) }))?.message).toBe('is 2050 bytes; DynamoDB takes at most 2048 bytes for a partition key value');
+    // Other attributes have no such limit.
+    expect(item({ note: 'n'.repeat(100_000) })).not.toThrow();
+  });
+  test('keys of get, update, delete', () => {
+    expect(() => encodeKey(K.compiled, { id: 'x'.repeat(2048), at: 'y'.repeat(1024) }, 'K.get')).not.toThrow();
+    expect(issue(() => encodeKey(K.compiled, { id: 'x'.repeat(2049), at: 'b' }, 'K.get'))).toMatchObject({ rule: 'key-size', path: ['id'] });
+    expect(issue(() => encodeKey(K.compiled, { id: 'a', at: 'y'.repeat(1025) }, 'K.get'))).toMatchObject({ rule: 'key-size', path: ['at'] });
+  });
+});
+
 describe('index keys', () => {
   test('empty strings are rejected for index key fields (DynamoDB refuses them), allowed elsewhere', () => {
     const M = model('M', {
@@ -396,6 +431,34 @@ describe('model() definition errors', () => {
     );
     expect(definitionError(def(base, { indexes: { x: { name: 'lsi', type: 'local', partitionKey: 'a' } } }))).toMatch(/needs a sort key/);
     expect(definitionError(def(base, { indexes: { x: { name: 'gsi', partitionKey: 'c', projection: ['nope'] } } }))).toMatch(/projected field nope/);
+  });
+  test('a local index needs a table sort key (DynamoDB refuses it otherwise)', () => {
+    const noSort = { a: s().partitionKey(), c: s() };
+    expect(definitionError(def(noSort, { indexes: { x: { name: 'lsi-c', type: 'local', partitionKey: 'a', sortKey: 'c' } } }))).toMatch(
+      /local index x needs a table with a sort key; Bad has none/,
+    );
+    expect(() => model('Ok', { table: 't', attributes: noSort, indexes: { x: { name: 'gsi-c', partitionKey: 'c' } } })).not.toThrow();
+    expect(definitionError(def(noSort, { indexes: { x: { name: 'gsi-c', type: 'sideways', partitionKey: 'c' } } }))).toMatch(/type is global or local/);
+  });
+  test("table and index names follow DynamoDB's rules (3 to 255 of a-z A-Z 0-9 _ - .)", () => {
+    const attributes = { a: s().partitionKey(), b: s().sortKey(), c: s() };
+    for (const table of ['no spaces', 'semi;colon', 'slash/', 'é', 'x'.repeat(256), 'tab\t']) {
+      expect(definitionError(() => model('Bad', { table, attributes }))).toMatch(/model Bad: the table name (may hold only|must be 1 to 255)/);
+    }
+    // The configured prefix comes in front: a short name is checked with it, when a database uses the model.
+    for (const table of ['t', 'ab', 'a.b-c_D9', 'x'.repeat(255)]) expect(() => model('Ok', { table, attributes })).not.toThrow();
+    expect(definitionError(() => model('Bad', { table: 5 as never, attributes }))).toMatch(/the table name is a string, got a number/);
+    for (const name of ['ab', 'has space', 'x'.repeat(256), 'gsi#1']) {
+      expect(definitionError(def(attributes, { indexes: { x: { name, partitionKey: 'c' } } }))).toMatch(/index x: the index name (may hold only|must be 3 to 255)/);
+    }
+    expect(() => model('Ok', { table: 't', attributes, indexes: { x: { name: 'g.1', partitionKey: 'c' } } })).not.toThrow();
+  });
+  test('a definition that is not an object is a definition error, not a TypeError', () => {
+    expect(definitionError(() => model('Bad', null as never))).toMatch(/the definition is an object/);
+    expect(definitionError(() => model('Bad', { table: 't' } as never))).toMatch(/the definition is an object/);
+    expect(definitionError(() => model('Bad', { table: 't', attributes: { a: s().partitionKey() }, indexes: 'gsi' } as never))).toMatch(/the definition is an object/);
+    expect(definitionError(def({ a: s().partitionKey(), c: s() }, { indexes: { x: null } }))).toMatch(/index x needs a name/);
+    expect(definitionError(() => model(undefined as never, { table: 't', attributes: { a: s().partitionKey() } }))).toMatch(/a model needs a name/);
   });
   test('roles', () => {
     expect(definitionError(() => model('Bad', { table: 't', attributes: { a: s().partitionKey(), v1: attr.version(), v2: attr.version() } }))).toMatch(

@@ -223,6 +223,34 @@ describe('planQuery: choosing an index', () => {
   });
 });
 
+describe('planQuery: key values over DynamoDB\'s limits (issue 14)', () => {
+  const Sized = model('Sized', {
+    table: 'sized',
+    attributes: { id: attr.string().partitionKey(), at: attr.string().sortKey() },
+  });
+  const rule = (conditions: KeyConditionInput[]) => {
+    try {
+      planQuery(Sized.compiled, conditions, undefined, 'Sized.query');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      return [(error as ValidationError).rule, (error as ValidationError).path];
+    }
+    return undefined;
+  };
+  test('a sort key condition over 1024 bytes, or a partition value over 2048, is refused', () => {
+    expect(rule([{ path: 'id', op: '=', value: 'x'.repeat(2048) }, { path: 'at', op: '>', value: 'y'.repeat(1024) }])).toBeUndefined();
+    expect(rule([{ path: 'id', op: '=', value: 'x'.repeat(2049) }])).toEqual(['key-size', ['id']]);
+    expect(rule([{ path: 'id', op: '=', value: 'a' }, { path: 'at', op: '>', value: 'y'.repeat(1025) }])).toEqual(['key-size', ['at']]);
+    expect(rule([{ path: 'id', op: '=', value: 'a' }, { path: 'at', op: 'between', value: ['a', 'y'.repeat(1025)] }])).toEqual(['key-size', ['at']]);
+    expect(rule([{ path: 'id', op: '=', value: 'a' }, { path: 'at', op: 'begins_with', value: 'y'.repeat(1025) }])).toEqual(['key-size', ['at']]);
+  });
+  test('operators that are none are refused, whatever their type', () => {
+    for (const op of ['LIKE', '==', Symbol('op'), 5, null, { toString: () => '=' }]) {
+      expect(rule([{ path: 'id', op: op as never, value: 'a' }])).toEqual(['operator', ['id']]);
+    }
+  });
+});
+
 describe('planQuery: no usable index', () => {
   test('no conditions: the error names the keys and indexes and suggests a scan', () => {
     const error = noIndex(() => plan(Payment, []));

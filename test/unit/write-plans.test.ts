@@ -182,6 +182,32 @@ describe('planCreate', () => {
     expect(failed.constructor).toBe(ConditionalCheckFailedError);
     expect(failed).toMatchObject({ code: 'CONDITIONAL_CHECK_FAILED', model: 'Payment', key: { id: 'p1' }, item: undefined });
   });
+  test('a key filled by .default() is named by the value written, not undefined (issue 14)', () => {
+    let n = 0;
+    const Generated = model('Generated', {
+      table: 'generated',
+      attributes: {
+        id: attr.string().partitionKey().default(() => `gen-${++n}`).loggable(),
+        seq: attr.integer().sortKey().default(7),
+        body: attr.string(),
+      },
+    });
+    const create = planCreate(ctx(Generated), { body: 'x' });
+    expect(create.target.key).toEqual({ id: 'gen-1', seq: 7 });
+    expect(create.item?.id).toEqual({ S: 'gen-1' });
+    const exists = create.explain({ id: 'gen-1', seq: 7, body: 'y' });
+    expect(exists).toBeInstanceOf(ItemAlreadyExistsError);
+    expect((exists as ItemAlreadyExistsError).key).toEqual({ id: 'gen-1', seq: 7 });
+    expect(exists.message).toBe('Generated {id="gen-1", seq=<redacted>} already exists');
+    const put = planPut(ctx(Generated), { body: 'x', seq: 3 }, {});
+    expect(put.target.key).toEqual({ id: 'gen-2', seq: 3 });
+    // Template components with defaults are key input too.
+    const Templated = model('Templated', {
+      table: 'templated',
+      attributes: { pk: attr.template('T#{tenant}').partitionKey(), tenant: attr.string().default('acme'), body: attr.string() },
+    });
+    expect(planCreate(ctx(Templated), { body: 'x' }).target.key).toEqual({ tenant: 'acme' });
+  });
 });
 
 describe('planPut', () => {
