@@ -368,7 +368,7 @@ export function formatKey(key: Record<string, unknown>, loggable?: ReadonlySet<s
   return `{${parts.join(', ')}}`;
 }
 
-/** `Payment {id="p-1"}`: the model and the key as messages may show it. */
-function about(target: ErrorTarget): string {
+/** `Payment {id="p-1"}`: the model and the key as messages may show it (only `.loggable()` key values). */
+export function about(target: ErrorTarget): string {
   return `${target.model} ${formatKey(target.key, target.loggable)}`;
 }

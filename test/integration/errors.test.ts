@@ -183,6 +183,11 @@ describe('other errors -> DynamoDBError with awsCode and cause', () => {
     // The message says which operation, model and table: "Cannot do operations on a non-existent table" alone does not.
     expect((error as Error).message).toContain(`GetItem (get of Missing, table ${direct.tableName(Missing)})`);
     expect((error as Error).message).not.toContain('"x"');
+    // And which item: the key field by name, its value redacted unless the field is .loggable().
+    expect((error as Error).message).toContain('item Missing {id=<redacted>}');
+    const created = await rejection(direct.model(Missing).create({ id: 'x' }));
+    expect((created as Error).message).toContain(`PutItem (create of Missing, table ${direct.tableName(Missing)})`);
+    expect((created as Error).message).toContain('item Missing {id=<redacted>}');
     await expect(direct.model(Missing).create({ id: 'x' })).rejects.toMatchObject({ awsCode: 'ResourceNotFoundException' });
   });
 
