@@ -15,7 +15,7 @@ import { fetchItem, getItemInput } from '../read/get.js';
 import type { KeyConditionInput } from '../read/query-plan.js';
 import type { PlanContext, WritePlan } from '../write/plans.js';
 import { sendTransaction } from '../write/transact.js';
-import { planPrimary, settle, type WriteRequest, type WriteTarget, type WriteUnit } from '../write/unit.js';
+import { planPrimary, readStoredItem, settle, type WriteRequest, type WriteTarget, type WriteUnit } from '../write/unit.js';
 import type { Extension, ExtensionRuntime, ModelHooks, ResolvedHooks, WriteIntent } from './extension.js';
 
 /** Resolves `extensions` for `model`; `undefined` when none applies (the model pays nothing). */
@@ -59,8 +59,7 @@ async function send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Prom
   const { primary, context, target } = unit;
   // Several actions: one all-or-nothing transaction. TransactWriteItems returns no item, so the item
   // before is the one read for the extensions (or read now), and the item after is read back.
-  const keySource = primary.target.key;
-  const before = returnValues === 'ALL_OLD' ? (unit.storedRaw ?? (await readStored(target, context, keySource))) : undefined;
+  const before = returnValues === 'ALL_OLD' ? (unit.storedRaw ?? (await readStoredItem(unit))) : undefined;
   const actions = [primary, ...unit.companions].map((plan, i) => ({ plan, target: i === 0 ? target : undefined }));
   try {
     await sendTransaction(target.executor, context, actions, randomUUID());
@@ -77,7 +76,7 @@ async function send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Prom
     await settle(unit, error, returnValues);
   }
   if (returnValues === 'ALL_OLD') return before;
-  return returnValues === 'ALL_NEW' ? readStored(target, context, keySource) : undefined;
+  return returnValues === 'ALL_NEW' ? readStoredItem(unit) : undefined;
 }
 
 /** Runs the `prepare` and `beforeDecode` hooks for one page of stored items. */

@@ -6,7 +6,6 @@
 import { QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { operationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
-import { DeadlineExceededError } from '../deadline.js';
 import { ModelDefinitionError, ValidationError } from '../errors.js';
 import { Placeholders } from '../expr/placeholders.js';
 import { describe, type Issues } from '../marshal/codec.js';
@@ -15,7 +14,7 @@ import { isModel, type AnyModel, type CompiledModel, type FieldMeta, type ModelT
 import type { Item } from '../model/types.js';
 import { bindingOf } from './cursor.js';
 import { decodeMixed } from './decode.js';
-import { readPage, readPages, type Page, type ReadPlan } from './runner.js';
+import { readAll, readPage, readPages, type Page, type ReadPlan } from './runner.js';
 
 type AttributeMap = Record<string, AttributeValue>;
 
@@ -173,14 +172,7 @@ export class Collection<const Ms extends readonly AnyModel[]> {
 
   /** Every item of the partition that belongs to one of the models, in sort-key order. */
   async all(values: Record<string, unknown>): Promise<CollectionItem<Ms>[]> {
-    const out: CollectionItem<Ms>[] = [];
-    try {
-      for await (const page of readPages(this.db, this.plan(values))) out.push(...page);
-    } catch (error) {
-      if (error instanceof DeadlineExceededError) throw new DeadlineExceededError(error.message, { cursor: error.cursor, items: out });
-      throw error;
-    }
-    return out;
+    return readAll(this.db, this.plan(values));
   }
 
   /** The partition's items grouped by model name. */

@@ -49,8 +49,13 @@ export async function decodeForError(context: OperationContext, target: DecodeTa
   try {
     return (await decodeItems(context, target, [raw]))[0];
   } catch {
-    return Object.fromEntries(Object.keys(raw).map((name) => [name, '(not of this model)']));
+    return attributeNames(raw, '(not of this model)');
   }
+}
+
+/** A stored item as its attribute names only, each with `marker` for a value (never the stored values). */
+export function attributeNames(raw: AttributeMap, marker: string): Record<string, unknown> {
+  return Object.fromEntries(Object.keys(raw).map((name) => [name, marker]));
 }
 
 /** Decodes a page holding items of several models (a collection): each model's items are prepared together. */

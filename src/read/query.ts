@@ -116,17 +116,19 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
 
   protected plan(context: OperationContext, forCount: boolean, extra: readonly KeyConditionInput[]): ReadPlan<Projected<M, F>> {
     const keyPlan = this.keyPlan(extra);
-    const { input } = this.build(keyPlan);
     const fields = this.planFields(context);
-    const binding = this.binder('Query', input);
     if (forCount || !this.usesGetItem(keyPlan)) {
-      return Object.assign(fields, { operation: 'Query' as const, command: QueryCommand, inputs: [input], keyAttributes: keyPlan.keyAttributes, binding });
+      const { input } = this.build(keyPlan);
+      return Object.assign(fields, { operation: 'Query' as const, command: QueryCommand, inputs: [input], keyAttributes: keyPlan.keyAttributes, binding: this.binder('Query', input) });
     }
     // The whole primary key is known: one GetItem instead of a Query (GetItem has no filter: the
-    // entity check happens on decode).
+    // entity check happens on decode). A cursor is still bound to the Query, built only if one is
+    // made or checked.
     const ph = new Placeholders();
     const common = this.commonInput(ph, keyPlan.keyAttributes, false);
-    const get = getItemInput(input.TableName as string, keyPlan.fullKey as AttributeMap, this.state.consistent, common.ProjectionExpression as string | undefined, ph);
+    const table = this.target.executor.tableName(this.target.model);
+    const get = getItemInput(table, keyPlan.fullKey as AttributeMap, this.state.consistent, common.ProjectionExpression as string | undefined, ph);
+    const binding = () => this.binder('Query', this.build(keyPlan).input)();
     return Object.assign(fields, { operation: 'GetItem' as const, command: GetItemCommand, inputs: [get], keyAttributes: keyPlan.keyAttributes, binding });
   }
 }

@@ -7,7 +7,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { operationContext, type OperationContext } from '../client/context.js';
 import type { ModelTarget } from '../client/executor.js';
-import { DeadlineExceededError } from '../deadline.js';
 import { ValidationError } from '../errors.js';
 import { buildCondition, compileCondition, Condition, joinConditions, type ConditionInput, type ConditionOp, type OperandOf } from '../expr/condition.js';
 import type { Placeholders } from '../expr/placeholders.js';
@@ -20,7 +19,7 @@ import type { KeyConditionInput } from './query-plan.js';
 import { decodeItems } from './decode.js';
 import { isOwnItem, projectionExpression } from './projection.js';
 import type { QueryBuilder } from './query.js';
-import { countItems, readPage, readPages, type Page, type ReadPlan } from './runner.js';
+import { countItems, readAll, readPage, readPages, type Page, type ReadPlan } from './runner.js';
 import type { ScanBuilder } from './scan.js';
 
 export type AttributeMap = Record<string, AttributeValue>;
@@ -142,14 +141,7 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
    * stops before it and raises DeadlineExceededError holding the items read and a cursor.
    */
   async all(): Promise<Projected<M, F>[]> {
-    const out: Projected<M, F>[] = [];
-    try {
-      for await (const page of this.pages()) out.push(...page);
-    } catch (error) {
-      if (error instanceof DeadlineExceededError) throw new DeadlineExceededError(error.message, { cursor: error.cursor, items: out });
-      throw error;
-    }
-    return out;
+    return readAll(this.target.executor, this.readPlan(false), this.state.resumeFrom);
   }
 
   /**

@@ -164,6 +164,21 @@ export async function* readPages<T>(executor: Executor, plan: ReadPlan<T>, resum
 }
 
 /**
+ * Every item of a plan. Before a deadline it stops with DeadlineExceededError holding the items read
+ * and the cursor to resume from.
+ */
+export async function readAll<T>(executor: Executor, plan: ReadPlan<T>, resumeFrom?: string): Promise<T[]> {
+  const out: T[] = [];
+  try {
+    for await (const page of readPages(executor, plan, resumeFrom)) out.push(...page);
+  } catch (error) {
+    if (error instanceof DeadlineExceededError) throw new DeadlineExceededError(error.message, { cursor: error.cursor, items: out });
+    throw error;
+  }
+  return out;
+}
+
+/**
  * One page: up to the limit (or one DynamoDB page without a limit) and an opaque, signed cursor for
  * the next. Parallel segments each contribute one page, the limit shared out between them.
  */

@@ -7,7 +7,7 @@ import type { OperationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DynamoDBError, DynamORMError, ThrottledError, TransactionCanceledError, ValidationError, type CancellationReason } from '../errors.js';
 import type { AttributeMap } from '../model/item-codec.js';
-import { decodeForError, type DecodeTarget } from '../read/decode.js';
+import { attributeNames, decodeForError, type DecodeTarget } from '../read/decode.js';
 import type { WritePlan } from './plans.js';
 
 /** DynamoDB's limit of actions in one transaction. */
@@ -54,7 +54,7 @@ async function cancellationReasons(context: OperationContext, actions: readonly 
     actions.map(async ({ plan, target }, index) => {
       const reason = reasons[index] ?? {};
       const awsCode = reason.Code ?? 'Unknown';
-      const item = target ? await decodeForError(context, target, reason.Item) : placeholders(reason.Item);
+      const item = target ? await decodeForError(context, target, reason.Item) : reason.Item && attributeNames(reason.Item, '(stored)');
       let error: DynamORMError | undefined;
       if (awsCode === 'None') error = undefined;
       else if (awsCode === 'ConditionalCheckFailed') error = plan.explain(item) as DynamORMError;
@@ -64,9 +64,4 @@ async function cancellationReasons(context: OperationContext, actions: readonly 
       return { index, model: plan.target.model, key: plan.target.key, awsCode, error, item };
     }),
   );
-}
-
-/** A stored item of no model (a companion's): its attribute names only, never its values. */
-function placeholders(raw: AttributeMap | undefined): Record<string, unknown> | undefined {
-  return raw && Object.fromEntries(Object.keys(raw).map((name) => [name, '(stored)']));
 }

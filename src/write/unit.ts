@@ -163,7 +163,7 @@ export async function settle(unit: WriteUnit, error: unknown, returnValues?: 'AL
     if (error instanceof DynamoDBError) error.message += `; item ${about(primary.target)}`;
     throw error;
   }
-  const check = () => readStored(unit);
+  const check = () => readStoredItem(unit);
   let stored: AttributeMap | undefined;
   try {
     stored = await check();
@@ -199,14 +199,14 @@ function isOwn(unit: WriteUnit, stored: AttributeMap | undefined): boolean {
 }
 
 /** The stored item of the unit's key, strongly consistent. */
-function readStored(unit: WriteUnit): Promise<AttributeMap | undefined> {
+export function readStoredItem(unit: WriteUnit): Promise<AttributeMap | undefined> {
   const key = unit.primary.input.Key ?? keyOnly(unit.target.meta, unit.primary.input.Item as AttributeMap);
   return fetchItem(unit.target, unit.context, getItemInput(unit.context.table as string, key as AttributeMap, true));
 }
 
 function inDoubt(unit: WriteUnit, cause: unknown): WriteInDoubtError {
   const check = async () => {
-    const stored = await readStored(unit);
+    const stored = await readStoredItem(unit);
     return unit.context.kind === 'delete' ? stored === undefined : isOwn(unit, stored);
   };
   return new WriteInDoubtError(unit.primary.target, unit.context.kind, unit.token, check, cause);
