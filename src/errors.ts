@@ -368,7 +368,16 @@ export function formatKey(key: Record<string, unknown>, loggable?: ReadonlySet<s
   return `{${parts.join(', ')}}`;
 }
 
+/**
+ * Adds the item a DynamoDB refusal was about (a missing table, a rejected request) to its message, as
+ * messages may show it. Returns the error, to throw.
+ */
+export function namingItem(error: unknown, target: ErrorTarget): unknown {
+  if (error instanceof DynamoDBError) error.message += `; item ${about(target)}`;
+  return error;
+}
+
 /** `Payment {id="p-1"}`: the model and the key as messages may show it (only `.loggable()` key values). */
-export function about(target: ErrorTarget): string {
+function about(target: ErrorTarget): string {
   return `${target.model} ${formatKey(target.key, target.loggable)}`;
 }

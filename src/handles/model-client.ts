@@ -6,7 +6,7 @@
  */
 import { operationContext, type OperationKind } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
-import { about, DynamoDBError, ItemNotFoundError, ModelDefinitionError } from '../errors.js';
+import { ItemNotFoundError, ModelDefinitionError, namingItem } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { ResolvedHooks } from '../extensions/extension.js';
@@ -162,9 +162,7 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     const ph = options.projection && new Placeholders();
     const projection = ph && projectionExpression(this.meta, options.projection as readonly string[], ph, [], label);
     const item = await fetchItem(this, context, getItemInput(context.table as string, encodedKey, options.consistent, projection, ph)).catch((error: unknown) => {
-      // A refusal (a missing table, a rejected request): say which item it was about.
-      if (error instanceof DynamoDBError) error.message += `; item ${about(errorTarget(this.meta, fields))}`;
-      throw error;
+      throw namingItem(error, errorTarget(this.meta, fields));
     });
     // In a shared table the key may hold another model's item: that is not an item of this model.
     if (!item || !isOwnItem(this.meta, item)) {

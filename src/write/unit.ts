@@ -14,7 +14,7 @@ import type { ConditionInput } from '../expr/condition.js';
 import type { ResolvedHooks, WriteIntent } from '../extensions/extension.js';
 import { keyOnly } from '../client/chunks.js';
 import { DeadlineExceededError } from '../deadline.js';
-import { about, DynamoDBError, ThrottledError, TimeoutError, WriteInDoubtError } from '../errors.js';
+import { DynamoDBError, namingItem, ThrottledError, TimeoutError, WriteInDoubtError } from '../errors.js';
 import type { AttributeMap } from '../model/item-codec.js';
 import { decodeForError } from '../read/decode.js';
 import { fetchItem, getItemInput } from '../read/get.js';
@@ -158,11 +158,7 @@ export async function settle(unit: WriteUnit, error: unknown, returnValues?: 'AL
     (typed as { cause?: unknown }).cause = error;
     if (attemptsOf(error) <= 1) throw typed;
     cause = typed;
-  } else if (!mayHaveApplied(error)) {
-    // A refusal (a missing table, a rejected request): say which item it was about.
-    if (error instanceof DynamoDBError) error.message += `; item ${about(primary.target)}`;
-    throw error;
-  }
+  } else if (!mayHaveApplied(error)) throw namingItem(error, primary.target);
   const check = () => readStoredItem(unit);
   let stored: AttributeMap | undefined;
   try {
