@@ -6,7 +6,7 @@
  */
 import { operationContext, type OperationKind } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
-import { ItemNotFoundError, ModelDefinitionError, namingItem } from '../errors.js';
+import { ConfigurationError, ItemNotFoundError, ModelDefinitionError, namingItem } from '../errors.js';
 import type { ConditionInput, ConditionOp, OperandOf } from '../expr/condition.js';
 import { Placeholders } from '../expr/placeholders.js';
 import type { ResolvedHooks } from '../extensions/extension.js';
@@ -105,6 +105,14 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
     // Resolved once per handle; with no extension at all the runtime is never reached (nor bundled).
     const extensions = executor.config.extensions.length + model.extensions.length === 0 ? undefined : [...executor.config.extensions, ...model.extensions];
     this.hooks = extensions?.[0]?.runtime.resolve(extensions, model);
+    // A field that needs an extension (a unique value, an encrypted field) never runs without it.
+    for (const field of this.meta.fields) {
+      for (const need of field.spec.needs ?? []) {
+        if (!this.hooks?.names.includes(need)) {
+          throw new ConfigurationError(`model ${model.name}: field ${field.name} needs the ${need} extension (give it to Database.create({ extensions }) or to the model)`);
+        }
+      }
+    }
   }
 
   /** The physical table name. */

@@ -2,6 +2,7 @@
  * The runtime description of attributes (kinds, key roles, the spec each builder carries). Kept apart
  * from the builders so codecs can read specs without importing the builders that import them.
  */
+import type { Extension } from '../extensions/extension.js';
 import type { CodecFactory } from '../marshal/codec.js';
 
 /** Anything that carries an attribute spec (an attribute builder). */
@@ -74,4 +75,11 @@ export interface AttrSpec {
   readonly converter?: Converter<unknown, unknown>;
   /** A key field whose values errors and logs may show (`.loggable()`); other key values are redacted. */
   readonly loggable?: boolean;
+  /**
+   * Names of the extensions this attribute cannot work without (`unique`, `encryption`, ...): a model
+   * handle whose resolved extensions lack one refuses to be made, so a feature is never silently off.
+   */
+  readonly needs?: readonly string[];
+  /** An extension the attribute brings with it (added to its model's extensions by `model()`). */
+  readonly extension?: Extension;
 }

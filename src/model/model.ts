@@ -172,9 +172,19 @@ export function model<
     table: definition.table,
     attributes: definition.attributes,
     indexes,
-    extensions: definition.extensions ?? [],
+    extensions: withFieldExtensions(definition.extensions ?? [], definition.attributes),
     compiled: compileModel(name, definition, indexes),
   });
+}
+
+/** The model's extensions plus those its attributes bring (`spec.extension`), each once. */
+function withFieldExtensions(extensions: readonly Extension[], shape: Shape): readonly Extension[] {
+  let out = extensions;
+  for (const attribute of Object.values(shape)) {
+    const extension = (attribute as AnyAttr | undefined)?.spec?.extension;
+    if (extension && !out.includes(extension)) out = [...out, extension];
+  }
+  return out;
 }
 
 function fail(model: string, message: string): never {

@@ -4,8 +4,8 @@
  * TypeScript compiler API. Nothing runs and nothing talks to DynamoDB (but see the README's tour, at
  * the end of this note).
  *
- * - The module specifiers `dynamorm`, `dynamorm/attr`, `dynamorm/lambda` and `dynamorm/testing` map to
- *   src/index.ts, src/attr.ts, src/lambda/index.ts and src/testing/index.ts (`paths`); the compiler
+ * - The module specifiers `dynamorm`, `dynamorm/attr` and every other `dynamorm/<feature>` map to
+ *   src/index.ts, src/attr.ts and src/<feature>/index.ts (`paths`); the compiler
  *   options are tsconfig.json's (strict, NodeNext, ES2022), so top-level await works.
  * - The blocks of one Markdown file are concatenated in order into one module, as a reader reads them:
  *   a later block may use the names an earlier one declared (the README's `Payment`, `db`, `p`).
@@ -318,6 +318,8 @@ function compilerOptions(root: string): ts.CompilerOptions {
       'dynamorm/attr': ['./src/attr.ts'],
       'dynamorm/lambda': ['./src/lambda/index.ts'],
       'dynamorm/testing': ['./src/testing/index.ts'],
+      // Feature entries (dynamorm/tenants, dynamorm/encryption, ...) are folders with an index.ts.
+      'dynamorm/*': ['./src/*/index.ts'],
     },
   };
 }
