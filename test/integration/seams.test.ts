@@ -9,6 +9,7 @@ import {
   attr,
   Attr,
   ConfigurationError,
+  defineExtension,
   derive,
   getKeys,
   model,
@@ -23,7 +24,7 @@ import {
   type Middleware,
   type Plugin,
 } from '../../src/index.js';
-import type { CodecFactory, CodecScope } from '../../src/marshal/codec.js';
+import { stringCodec, type CodecFactory, type CodecScope } from '../../src/marshal/codec.js';
 import { rawItem, recordRequests, testDb } from '../support/db.js';
 
 const Account = model('Account', {
@@ -193,5 +194,29 @@ describe('codec scope', () => {
     expect(await notes.get({ id: 'n1' })).toMatchObject({ body: 'again' });
     await db.batchWrite([putItems(Note, [{ id: 'n2', body: 'batched' }])]);
     expect((await rawItem(db, Note, { id: { S: 'n2' } }))?.body).toEqual({ S: `batched|${table}|{"id":{"S":"n2"}}|body` });
+  });
+});
+
+describe('attributes that need an extension', () => {
+  const needing = (needs: string[], extension?: ReturnType<typeof defineExtension>) =>
+    new Attr<string>({ kind: 'string', codec: stringCodec, optional: false, hasDefault: false, validators: [], key: 'none', generated: 'none', ttl: false, needs, ...(extension ? { extension } : {}) });
+  const marker = defineExtension({ name: 'marker', forModel: () => ({}) });
+
+  test('a handle whose model lacks an extension a field needs is refused before any request', () => {
+    const Lonely = model('Lonely', { table: 'seams-lonely', attributes: { id: attr.string().partitionKey(), code: needing(['marker']) } });
+    seen.length = 0;
+    expect(() => db.model(Lonely)).toThrow(ConfigurationError);
+    expect(() => db.model(Lonely)).toThrow(/field code needs the marker extension/);
+    expect(seen).toEqual([]);
+    // Given by the database, the same model is accepted.
+    const withMarker = testDb({ extensions: [marker] });
+    expect(withMarker.model(Lonely).hooks?.names).toEqual(['marker']);
+    withMarker.destroy();
+  });
+
+  test('an attribute that brings its extension adds it to its model, once', () => {
+    const Brought = model('Brought', { table: 'seams-brought', attributes: { id: attr.string().partitionKey(), a: needing(['marker'], marker), b: needing(['marker'], marker) } });
+    expect(Brought.extensions).toEqual([marker]);
+    expect(db.model(Brought).hooks?.names).toEqual(['marker']);
   });
 });
