@@ -1,11 +1,13 @@
 /**
- * `npm run demo`: the three examples, one after the other, against the DynamoDB at
+ * `npm run demo`: the examples, one after the other, against the DynamoDB at
  * DYNAMODB_ENDPOINT (the npm script starts a DynamoDB Local for it).
  */
 import { DynamORM } from '../src/index.js';
 import { main as basic } from './basic/index.js';
 import { main as ledger } from './ledger/index.js';
 import { main as lambda } from './lambda/index.js';
+import { main as multiTenant } from './multi-tenant/index.js';
+import { main as payment } from './payment/index.js';
 
 const db = DynamORM.create({ cursorSecret: process.env.DYNAMORM_CURSOR_SECRET ?? 'demo-only-secret-change-me-0123456789' });
 try {
@@ -13,6 +15,8 @@ try {
     ['basic: models, writes, optimistic locking', basic],
     ['ledger: queries, a transaction, a collection', ledger],
     ['lambda: deadlines and resumable streams', lambda],
+    ["multi-tenant: an API Gateway handler scoped to the caller's merchant", multiTenant],
+    ['payment: idempotent, unique, encrypted and audited payments', payment],
   ] as const) {
     console.log(`\n== ${name}`);
     await run(db);

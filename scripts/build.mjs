@@ -19,12 +19,16 @@ rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
 await build({
-  entryPoints: files('src', '.ts'),
+  // The CLI is an ES module only (top-level await; it runs as the package's bin, never through require).
+  entryPoints: files('src', '.ts').filter((f) => !f.split(/[\\/]/).includes('cli')),
   outdir: 'dist/cjs',
   outbase: 'src',
   bundle: false,
   format: 'cjs',
   platform: 'node',
+  // Optional peers are loaded on demand with import(); in CommonJS that becomes require(), which jest
+  // (and any CommonJS host without ESM support in its module system) can run.
+  supported: { 'dynamic-import': false },
   target: 'node20',
   logLevel: 'warning',
 });

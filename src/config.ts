@@ -59,8 +59,11 @@ export interface DynamORMConfig {
   readonly connectTimeoutMs?: number | false;
   /**
    * Further options for the SDK client DynamORM builds (a `requestHandler`, a `logger`, ...). The
-   * settings above win over the same ones here, except that a `requestHandler` given here is used as
-   * it is (the time-outs above do not apply to it). Not with `client`.
+   * settings above win over the same ones here. A `requestHandler` given as options (`httpsAgent`,
+   * `httpAgent`, ...) gets the time-outs above and `minVersion: 'TLSv1.2'`; a handler or agent object
+   * of your own is used as it is. Options that change request signing (`signer`, `httpAuthSchemes`,
+   * `httpAuthSchemeProvider`), agent options below TLS 1.2 or without certificate checks, and a
+   * plain-HTTP `endpoint` off this machine are refused. Not with `client`.
    */
   readonly clientConfig?: DynamoDBClientConfig;
   /** Prefix added to every table name, e.g. `staging-`; defaults to `DYNAMORM_TABLE_PREFIX`. */
@@ -132,61 +135,106 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
 
 /** A time-out option: a positive number of ms, `false` for none, or the default when left out. */
-function timeout(name: string, given: number | false | undefined, fallback: number | undefined): number | undefined {
+function timeout(problems: string[], name: string, given: number | false | undefined, fallback: number | undefined): number | undefined {
   if (given === false) return undefined;
   if (given === undefined) return fallback;
-  if (!(Number.isFinite(given) && given > 0)) throw new ConfigurationError(`${name} must be a positive number of milliseconds or false, got ${given}`);
+  if (!(Number.isFinite(given) && given > 0)) problems.push(`${name} must be a positive number of milliseconds or false, got ${given}`);
   return given;
 }
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\]|::1)$/i;
+/** A `minVersion` below TLS 1.2. */
+const OLD_TLS = /^TLSv1(\.[01])?$/;
 
-/** Resolves options against the environment and checks them. */
+/** The message of the one error that lists every problem. */
+export function problemsMessage(problems: readonly string[]): string {
+  return problems.length > 1 ? `${problems.length} problems in the configuration: ${problems.join('; ')}` : String(problems[0]);
+}
+
+/**
+ * Resolves options against the environment and checks them. Every problem found is listed in one
+ * {@link ConfigurationError}, thrown before anything is sent.
+ */
 export function resolveConfig(config: DynamORMConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const problems: string[] = [];
+  const resolved = resolveChecking(config, env, problems);
+  if (problems.length > 0) throw new ConfigurationError(problemsMessage(problems));
+  return resolved;
+}
+
+/**
+ * {@link resolveConfig}, adding every problem to `problems` instead of throwing (`configFromEnv`
+ * lists its own with them). The result is only usable when no problem was added.
+ * @internal
+ */
+export function resolveChecking(config: DynamORMConfig, env: NodeJS.ProcessEnv, problems: string[]): ResolvedConfig {
+  const { client, maxAttempts } = config;
+  const given = config.clientConfig;
   const endpoint = config.endpoint ?? (env.DYNAMODB_ENDPOINT || undefined);
-  if (endpoint !== undefined) {
-    let url: URL;
+  // The endpoints the SDK would use on its own get the same rules.
+  const sdkName = env.AWS_ENDPOINT_URL_DYNAMODB ? 'AWS_ENDPOINT_URL_DYNAMODB' : 'AWS_ENDPOINT_URL';
+  const [name, url] =
+    endpoint !== undefined || client
+      ? ['endpoint', endpoint]
+      : given?.endpoint !== undefined
+        ? ['clientConfig.endpoint', given.endpoint]
+        : [sdkName, given?.ignoreConfiguredEndpointUrls || env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : env[sdkName]];
+  if (url !== undefined) {
+    let parsed: URL | undefined;
     try {
-      url = new URL(endpoint);
+      parsed = new URL(url as string);
     } catch {
-      throw new ConfigurationError(`endpoint ${JSON.stringify(endpoint)} is not a URL`);
+      // Reported below: not a URL (an endpoint object in clientConfig is not one either).
     }
     // `localhost:8000` parses as a URL with the scheme `localhost:`; only HTTP(S) is usable.
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new ConfigurationError(`endpoint ${JSON.stringify(endpoint)} must start with https:// (or http:// on this machine)`);
-    }
-    if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !config.allowInsecureEndpoint) {
-      throw new ConfigurationError(`endpoint ${url.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
+    if (typeof url !== 'string' || !/^https?:$/.test(String(parsed?.protocol))) {
+      problems.push(`${name} is not a URL: it must start with https:// (or http:// on this machine)`);
+    } else if (parsed?.protocol === 'http:' && !LOOPBACK.test(parsed.hostname) && !config.allowInsecureEndpoint) {
+      problems.push(`${name} ${parsed.origin} uses plain HTTP outside this machine; use HTTPS or set allowInsecureEndpoint`);
     }
   }
-  const { maxAttempts } = config;
+  if (given?.signer || given?.httpAuthSchemes || given?.httpAuthSchemeProvider) {
+    problems.push('clientConfig.signer, httpAuthSchemes and httpAuthSchemeProvider are refused: DynamORM always signs requests (SigV4)');
+  }
   if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && maxAttempts >= 1)) {
-    throw new ConfigurationError(`maxAttempts must be an integer of at least 1, got ${maxAttempts}`);
+    problems.push(`maxAttempts must be an integer of at least 1, got ${maxAttempts}`);
   }
   // A given client keeps its own settings; accepting these would silently do nothing.
-  if (
-    config.client &&
-    (maxAttempts !== undefined || config.requestTimeoutMs !== undefined || config.connectTimeoutMs !== undefined || config.clientConfig !== undefined)
-  ) {
-    throw new ConfigurationError('maxAttempts, requestTimeoutMs, connectTimeoutMs and clientConfig configure the client DynamORM builds; set them on your own client instead');
+  if (client && (maxAttempts ?? config.requestTimeoutMs ?? config.connectTimeoutMs ?? given) !== undefined) {
+    problems.push('maxAttempts, requestTimeoutMs, connectTimeoutMs and clientConfig configure the client DynamORM builds; set them on your own client instead');
   }
   // Outside Lambda nothing else bounds a call: a silent endpoint must not hang it for minutes.
-  const bounded = !config.client && !env.AWS_LAMBDA_FUNCTION_NAME;
-  const requestTimeoutMs = timeout('requestTimeoutMs', config.requestTimeoutMs, bounded ? DEFAULT_REQUEST_TIMEOUT_MS : undefined);
-  const connectTimeoutMs = timeout('connectTimeoutMs', config.connectTimeoutMs, bounded ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
-  const cursorSecret = config.cursorSecret ?? (env.DYNAMORM_CURSOR_SECRET || undefined);
-  if (cursorSecret !== undefined && cursorSecret.length < 32) {
-    throw new ConfigurationError('cursorSecret must be at least 32 characters');
+  const bounded = !client && !env.AWS_LAMBDA_FUNCTION_NAME;
+  const requestTimeoutMs = timeout(problems, 'requestTimeoutMs', config.requestTimeoutMs, bounded ? DEFAULT_REQUEST_TIMEOUT_MS : undefined);
+  const connectTimeoutMs = timeout(problems, 'connectTimeoutMs', config.connectTimeoutMs, bounded ? DEFAULT_CONNECT_TIMEOUT_MS : undefined);
+  let clientConfig = given;
+  const handler = given?.requestHandler as Record<string, unknown> | undefined;
+  const https = handler?.httpsAgent as Record<string, unknown> | undefined;
+  // A handler or an agent object of your own is used as it is. Handler and agent options (connection
+  // settings), or none, get the time-outs above and the TLS floor.
+  if (!client && typeof handler?.handle !== 'function') {
+    if (https?.rejectUnauthorized === false || OLD_TLS.test(String(https?.minVersion))) problems.push('the HTTPS agent must verify certificates, with TLS 1.2 at least');
+    clientConfig = {
+      ...given,
+      requestHandler: {
+        ...handler,
+        ...(requestTimeoutMs && { requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true }),
+        ...(connectTimeoutMs && { connectionTimeout: connectTimeoutMs }),
+        httpsAgent: typeof https?.destroy === 'function' ? https : { minVersion: 'TLSv1.2', ...https },
+      },
+    };
   }
+  const cursorSecret = config.cursorSecret ?? (env.DYNAMORM_CURSOR_SECRET || undefined);
+  if (cursorSecret !== undefined && cursorSecret.length < 32) problems.push('cursorSecret must be at least 32 characters');
   return {
-    ...(config.client ? { client: config.client } : {}),
+    ...(client ? { client } : {}),
     ...(endpoint ? { endpoint } : {}),
     region: config.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1'),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}),
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
-    ...(config.clientConfig ? { clientConfig: config.clientConfig } : {}),
+    ...(clientConfig ? { clientConfig } : {}),
     tablePrefix: config.tablePrefix ?? env.DYNAMORM_TABLE_PREFIX ?? '',
     clock: config.clock ?? (() => new Date()),
     middleware: config.middleware ?? [],

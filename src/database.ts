@@ -79,16 +79,7 @@ export class Database implements Executor {
         ...(this.config.endpoint ? { endpoint: this.config.endpoint } : {}),
         ...(this.config.credentials ? { credentials: this.config.credentials } : {}),
         ...(this.config.maxAttempts !== undefined ? { maxAttempts: this.config.maxAttempts } : {}),
-        // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
-        // A request handler given in clientConfig is used as it is (its own time-outs).
-        ...((this.config.requestTimeoutMs !== undefined || this.config.connectTimeoutMs !== undefined) && !this.config.clientConfig?.requestHandler
-          ? {
-              requestHandler: {
-                ...(this.config.requestTimeoutMs !== undefined ? { requestTimeout: this.config.requestTimeoutMs, throwOnRequestTimeout: true } : {}),
-                ...(this.config.connectTimeoutMs !== undefined ? { connectionTimeout: this.config.connectTimeoutMs } : {}),
-              },
-            }
-          : {}),
+        // The time-outs and the TLS floor are in clientConfig.requestHandler (config.ts resolveConfig).
       });
     }
     return this.lazyClient;

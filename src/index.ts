@@ -23,7 +23,7 @@ export type { OperationContext, OperationKind } from './client/context.js';
 export type { CommandClass, Executor, ModelTarget } from './client/executor.js';
 export { pluginNames, removePlugin, replacePlugin } from './plugins/plugin.js';
 export type { Plugin, PluginEntries, PluginHost } from './plugins/plugin.js';
-export type { Extension, ModelHooks, PlannedWrite, ResolvedHooks, WriteIntent } from './extensions/extension.js';
+export type { Extension, ModelHooks, PlannedWrite, PreparingWrite, ReadIntent, ReadPartition, ResolvedHooks, WriteIntent } from './extensions/extension.js';
 export { defineExtension } from './extensions/runtime.js';
 export type { WritePlan } from './write/plans.js';
 export { preview } from './write/preview.js';

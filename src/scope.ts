@@ -17,6 +17,10 @@ export interface AmbientScope {
   readonly actor?: string | undefined;
   /** The partner account the chain serves. */
   readonly partner?: string | undefined;
+  /** The request being served (a Lambda or API Gateway request id), for audit records. */
+  readonly requestId?: string | undefined;
+  /** The caller's source IP address, for audit records. */
+  readonly sourceIp?: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<AmbientScope>();

@@ -22,7 +22,8 @@ export type OperationKind =
   | 'batchWrite'
   | 'transactWrite'
   | 'transactGet'
-  | 'table';
+  | 'table'
+  | 'stream';
 
 /** One operation's context. Every field is always present (`undefined` when it does not apply). */
 export interface OperationContext {

@@ -13,7 +13,7 @@ import { ValidationError } from '../errors.js';
 import { describe, type Issues } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, sizeIfOver } from '../marshal/item-size.js';
 import type { CompiledModel } from '../model/model.js';
-import { resolvePath } from '../model/paths.js';
+import { resolvePath, type ResolvedPath } from '../model/paths.js';
 import type { FieldPath, HasShape, Item, ValueAt } from '../model/types.js';
 import type { Placeholders } from './placeholders.js';
 
@@ -185,11 +185,15 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
       return '';
     case 'exists':
     case 'notExists': {
-      const name = ph.path(resolvePath(model, node.path, label).segments);
+      const resolved = resolvePath(model, node.path, label);
+      if (sealed(resolved, node.path, issues)) return '';
+      const name = ph.path(resolved.segments);
       return node.kind === 'exists' ? `attribute_exists(${name})` : `attribute_not_exists(${name})`;
     }
     case 'size': {
-      const name = `size(${ph.path(resolvePath(model, node.path, label).segments)})`;
+      const resolved = resolvePath(model, node.path, label);
+      if (sealed(resolved, node.path, issues)) return '';
+      const name = `size(${ph.path(resolved.segments)})`;
       const number = (v: unknown): string => {
         if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
           issues.push({ path: [node.path], rule: 'type', message: 'size() compares with a non-negative integer' });
@@ -213,6 +217,17 @@ function compileNode(model: CompiledModel, node: ConditionNode, ph: Placeholders
   }
 }
 
+/**
+ * A field whose codec is scoped (its stored form is bound to its item: an encrypted field) has no
+ * stored value a condition could compare, so no condition, filter or key condition may name it. Said
+ * before its value is even encoded, so the value never reaches a request.
+ */
+function sealed(resolved: ResolvedPath, path: string, issues: Issues): boolean {
+  if (!resolved.field.codec.scoped) return false;
+  issues.push({ path: [path], rule: 'not-comparable', message: 'is stored bound to its item (encrypted): conditions and filters cannot name it' });
+  return true;
+}
+
 function pair(value: unknown, path: string, issues: Issues): [unknown, unknown] {
   if (!Array.isArray(value) || value.length !== 2) {
     issues.push({ path: [path], rule: 'type', message: 'between takes [low, high]' });
@@ -229,6 +244,7 @@ function compileWhere(
   label: string,
 ): string {
   const resolved = resolvePath(model, node.path, label);
+  if (sealed(resolved, node.path, issues)) return '';
   const name = ph.path(resolved.segments);
   const encode = (value: unknown): string => {
     if (value === undefined || value === null) {

@@ -4,6 +4,7 @@
  * and clock/version fields cannot be patched.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from '../client/context.js';
 import { ValidationError } from '../errors.js';
 import type { Issues } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, valueBound, valueSize } from '../marshal/item-size.js';
@@ -20,8 +21,10 @@ export interface UpdateExtras {
   readonly nextVersion?: number | 'increment' | undefined;
   /** The token of this write, stored in the model's write-token attribute. */
   readonly token?: string | undefined;
+  /** The key fields of the item (as given): an index key template may combine them with patched fields. */
+  readonly keyFields?: Readonly<Record<string, unknown>> | undefined;
   /** Table and encoded key of the item, for codecs that bind values to their place (`CodecScope`). */
-  readonly place?: { readonly table: string; readonly key: Readonly<Record<string, AttributeValue>> };
+  readonly place?: { readonly table: string; readonly key: Readonly<Record<string, AttributeValue>>; readonly context?: OperationContext | undefined };
 }
 
 /** Compiles `patch` into an UpdateExpression; throws {@link ValidationError} before anything is sent. */
@@ -68,7 +71,7 @@ export function compileUpdate(
         continue;
       }
       const av = field.codec.scoped
-        ? field.codec.encode(value, path, issues, true, extras.place && { table: extras.place.table, key: extras.place.key, attribute: field.stored })
+        ? field.codec.encode(value, path, issues, true, extras.place && { table: extras.place.table, key: extras.place.key, attribute: field.stored, context: extras.place.context })
         : field.codec.encode(value, path, issues);
       plainValues[name] = value;
       if (av) {
@@ -99,7 +102,10 @@ export function compileUpdate(
     if (t.key !== 'none' || !t.template) continue;
     const touched = t.template.fields.filter((f) => Object.hasOwn(patch, f) && patch[f] !== undefined);
     if (touched.length === 0) continue;
-    const missing = t.template.fields.filter((f) => !Object.hasOwn(plainValues, f));
+    // Primary-key fields cannot change: the template takes them from the key being updated.
+    const values: Record<string, unknown> = Object.assign({}, plainValues);
+    for (const f of t.template.fields) if (model.keyInputNames.has(f) && extras.keyFields && Object.hasOwn(extras.keyFields, f)) values[f] = extras.keyFields[f];
+    const missing = t.template.fields.filter((f) => !Object.hasOwn(values, f));
     if (missing.length > 0) {
       issues.push({
         path: [touched[0] as string],
@@ -108,7 +114,7 @@ export function compileUpdate(
       });
       continue;
     }
-    const av = templateValue(model, t, plainValues, issues);
+    const av = templateValue(model, t, values, issues);
     const limit = keyLimitOf(model, t);
     if (av && limit !== undefined) checkKeySize(av, limit, [t.name], issues);
     if (av) set.push(`${ph.name(t.stored)} = ${ph.value(av)}`);

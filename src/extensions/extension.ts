@@ -12,6 +12,7 @@
  *   `prepare` → the request → `beforeDecode` (once per page of stored items) → decoding;
  * - batches: `batchWriteRefusal` says why the model cannot be batch-written.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { OperationContext } from '../client/context.js';
 import type { AnyModel } from '../model/model.js';
 import type { AttributeMap } from '../model/item-codec.js';
@@ -28,6 +29,28 @@ export interface WriteIntent {
   readonly key: Record<string, unknown> | undefined;
 }
 
+/** A read before it is planned, as extensions see it. */
+export interface ReadIntent {
+  /** The caller's key conditions (`where()`); empty for scans and gets. */
+  readonly conditions: readonly KeyConditionInput[];
+  /** The index named with `.index(alias)` (or scanned), if any. */
+  readonly index: string | undefined;
+}
+
+/** The partition a read sends, once it is known (a query's after its index is chosen, a get's key). */
+export interface ReadPartition {
+  /** The alias of the index read, `undefined` for the table. */
+  readonly index: string | undefined;
+  /** The partition key value sent (of the index, for an index). */
+  readonly value: AttributeValue;
+}
+
+/** A write being prepared: the write and the model handle it goes through (for reads of its own). */
+export interface PreparingWrite {
+  readonly intent: WriteIntent;
+  readonly target: WriteTarget;
+}
+
 /** A planned write: what companions are built from. */
 export interface PlannedWrite {
   readonly intent: WriteIntent;
@@ -41,16 +64,25 @@ export interface PlannedWrite {
 export interface ModelHooks {
   /** Returns the write to plan instead of `write` (stamp a tenant, drop ephemeral fields, ...). */
   adjustWrite?(context: OperationContext, write: WriteIntent): WriteIntent;
-  /** Asynchronous set-up before a write is planned or a page is decoded (fetch a data key, ...). */
-  prepare?(context: OperationContext): Promise<void>;
+  /**
+   * Asynchronous set-up before a write is planned or a page is decoded (fetch a data key, ...). For a
+   * write, `write` gives the write (as adjusted) and the model handle to read through (an audit
+   * trail's chain head, ...); for a page, it is `undefined`.
+   */
+  prepare?(context: OperationContext, write?: PreparingWrite): Promise<void>;
   /** Whether the write needs the stored item first (read strongly consistent before planning). */
   wantsStoredItem?(context: OperationContext, write: WriteIntent): boolean;
   /** Actions written atomically with the primary one (guard items, an audit record, ...). */
   companions?(context: OperationContext, write: PlannedWrite): readonly WritePlan[];
-  /** Key conditions added to every query of the model (a tenant's partition, ...). */
-  readConditions?(context: OperationContext): readonly KeyConditionInput[];
+  /** Key conditions added to every query of the model (a tenant's partition, ...), given the caller's. */
+  readConditions?(context: OperationContext, read: ReadIntent): readonly KeyConditionInput[];
   /** Throws to refuse a read (a scan across tenants, say). */
   checkRead?(context: OperationContext): void;
+  /**
+   * Throws to refuse reading a partition: runs with the partition key value every query (once its
+   * index is chosen), get, batch get, transactional get and collection sends, before it is sent.
+   */
+  checkPartition?(context: OperationContext, partition: ReadPartition): void;
   /** Runs before a page of stored items is decoded: once per page, not once per item or field. */
   beforeDecode?(context: OperationContext, items: readonly AttributeMap[]): void | Promise<void>;
   /** Why items of this model cannot be batch-written (a batch cannot carry companion actions). */
@@ -81,6 +113,8 @@ export interface ExtensionRuntime {
   plan(target: WriteTarget, context: OperationContext, ctx: PlanContext, write: WriteRequest): Promise<WriteUnit>;
   send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Promise<AttributeMap | undefined>;
   preparePage(context: OperationContext, hooks: ResolvedHooks, raws: readonly AttributeMap[]): Promise<void>;
-  /** Runs `checkRead` and returns the key conditions of a read: `conditions` plus the extensions' own. */
-  read(context: OperationContext, hooks: ResolvedHooks, conditions: readonly KeyConditionInput[]): readonly KeyConditionInput[];
+  /** Runs `checkRead` and returns the key conditions the extensions add to a read. */
+  read(context: OperationContext, hooks: ResolvedHooks, read: ReadIntent): readonly KeyConditionInput[];
+  /** Runs `checkPartition`: throws when an extension refuses the partition a read is about to send. */
+  partition(context: OperationContext, hooks: ResolvedHooks, partition: ReadPartition): void;
 }

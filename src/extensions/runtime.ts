@@ -16,7 +16,7 @@ import type { KeyConditionInput } from '../read/query-plan.js';
 import type { PlanContext, WritePlan } from '../write/plans.js';
 import { sendTransaction } from '../write/transact.js';
 import { planPrimary, readStoredItem, settle, type WriteRequest, type WriteTarget, type WriteUnit } from '../write/unit.js';
-import type { Extension, ExtensionRuntime, ModelHooks, ResolvedHooks, WriteIntent } from './extension.js';
+import type { Extension, ExtensionRuntime, ModelHooks, ReadIntent, ReadPartition, ResolvedHooks, WriteIntent } from './extension.js';
 
 /** Resolves `extensions` for `model`; `undefined` when none applies (the model pays nothing). */
 function resolve(extensions: readonly Extension[], model: AnyModel): ResolvedHooks | undefined {
@@ -35,7 +35,7 @@ async function plan(target: WriteTarget, context: OperationContext, ctx: PlanCon
   const hooks = target.hooks as ResolvedHooks;
   let intent: WriteIntent = write;
   for (const h of hooks.all) if (h.adjustWrite) intent = h.adjustWrite(context, intent);
-  for (const h of hooks.all) if (h.prepare) await h.prepare(context);
+  for (const h of hooks.all) if (h.prepare) await h.prepare(context, { intent, target });
   let storedRaw: AttributeMap | undefined;
   if (hooks.all.some((h) => h.wantsStoredItem?.(context, intent))) {
     storedRaw = await readStored(target, context, (intent.key ?? intent.input) as Record<string, unknown>);
@@ -68,7 +68,9 @@ async function send(unit: WriteUnit, returnValues?: 'ALL_NEW' | 'ALL_OLD'): Prom
     // action's typed error, as if the write had been sent alone.
     if (error instanceof TransactionCanceledError) {
       const failed = error.failures;
-      if (failed.length === 1 && failed[0]?.awsCode === 'ConditionalCheckFailed' && failed[0].error) throw failed[0].error;
+      // Several failed conditions come from one race (a stale version and the audit chain head it moved):
+      // the first (the primary's, if it failed) says why; nothing was written either way.
+      if (failed.length > 0 && failed.every((f) => f.awsCode === 'ConditionalCheckFailed' && f.error)) throw failed[0]?.error;
       throw error;
     }
     // The client request token makes the SDK's retries safe; a transport failure at the end is settled
@@ -87,17 +89,22 @@ async function preparePage(context: OperationContext, hooks: ResolvedHooks, raws
   }
 }
 
-/** Lets the extensions refuse a read, and adds their key conditions (a tenant's partition, ...). */
-function read(context: OperationContext, hooks: ResolvedHooks, conditions: readonly KeyConditionInput[]): readonly KeyConditionInput[] {
-  let out = conditions;
+/** Lets the extensions refuse a read, and returns the key conditions they add (a tenant's partition, ...). */
+function read(context: OperationContext, hooks: ResolvedHooks, intent: ReadIntent): readonly KeyConditionInput[] {
+  let out: readonly KeyConditionInput[] = [];
   for (const h of hooks.all) {
     h.checkRead?.(context);
-    if (h.readConditions) out = [...out, ...h.readConditions(context)];
+    if (h.readConditions) out = [...out, ...h.readConditions(context, intent)];
   }
   return out;
 }
 
-const runtime: ExtensionRuntime = { resolve, plan, send, preparePage, read };
+/** Lets the extensions refuse the partition a read is about to send. */
+function partition(context: OperationContext, hooks: ResolvedHooks, value: ReadPartition): void {
+  for (const h of hooks.all) h.checkPartition?.(context, value);
+}
+
+const runtime: ExtensionRuntime = { resolve, plan, send, preparePage, read, partition };
 
 /**
  * Declares an extension: a name, and for each model the hooks that apply (or `undefined`). Give it to

@@ -4,6 +4,7 @@
  * extensions added); reads decode through read/decode.ts. Conditional-check failures become typed
  * errors that say why: the item exists, is missing, or has another version.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { operationContext, type OperationKind } from '../client/context.js';
 import type { Executor, ModelTarget } from '../client/executor.js';
 import { ConfigurationError, ItemNotFoundError, ModelDefinitionError, namingItem } from '../errors.js';
@@ -165,8 +166,9 @@ export class ModelClient<M extends AnyModel> implements ModelTarget {
       badArgument(label, `a projection is an array of field names, got ${describe(options.projection)}`, 'projection');
     }
     const context = operationContext(this.executor, 'get', this.model);
-    this.hooks?.runtime.read(context, this.hooks, []);
+    this.hooks?.runtime.read(context, this.hooks, { conditions: [], index: undefined });
     const { key: encodedKey, fields } = encodeKey(this.meta, key as Record<string, unknown>, label);
+    this.hooks?.runtime.partition(context, this.hooks, { index: undefined, value: encodedKey[this.meta.partitionKey.stored] as AttributeValue });
     const ph = options.projection && new Placeholders();
     const projection = ph && projectionExpression(this.meta, options.projection as readonly string[], ph, [], label);
     const item = await fetchItem(this, context, getItemInput(context.table as string, encodedKey, options.consistent, projection, ph)).catch((error: unknown) => {

@@ -5,6 +5,7 @@
  * here too: the SDK's marshaller throws on doubles above 2^53 and drops `__proto__` keys.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from '../client/context.js';
 import { ModelDefinitionError, type ValidationIssue } from '../errors.js';
 import type { AttrSpec, SpecCarrier } from '../model/attr-spec.js';
 import { MAX_ITEM_BYTES } from './item-size.js';
@@ -25,6 +26,8 @@ export interface CodecScope {
   readonly table: string;
   readonly key: Readonly<Record<string, AttributeValue>>;
   readonly attribute: string;
+  /** The operation the value is written for (what its extensions prepared for it, such as a data key). */
+  readonly context?: OperationContext | undefined;
 }
 
 /** A compiled codec for one attribute. */
@@ -292,9 +295,9 @@ export function compileCodec(attribute: SpecCarrier, isKey = false): Codec {
   if (spec.validators.length === 0) return base;
   return {
     ...base,
-    encode(value, path, issues, applyRules = true) {
+    encode(value, path, issues, applyRules = true, scope) {
       const before = issues.length;
-      const encoded = base.encode(value, path, issues, applyRules);
+      const encoded = base.encode(value, path, issues, applyRules, scope);
       if (applyRules && issues.length === before) {
         for (const { fn, rule } of spec.validators) {
           const verdict = (fn as (v: unknown) => unknown)(value);

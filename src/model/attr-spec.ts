@@ -82,4 +82,15 @@ export interface AttrSpec {
   readonly needs?: readonly string[];
   /** An extension the attribute brings with it (added to its model's extensions by `model()`). */
   readonly extension?: Extension;
+  /**
+   * `.unique()`: the value is unique in its model, per the values of the `scope` fields (guard items
+   * of the `unique` extension, `dynamorm/unique`, enforce it).
+   */
+  readonly unique?: { readonly scope: readonly string[] };
+  /**
+   * Runs when a condition or filter names the field, and throws to refuse it before anything is sent
+   * (an ephemeral field is never stored, so no condition can name it). The check travels with the
+   * attribute, so the core carries only the call.
+   */
+  readonly checkCondition?: (path: string, label: string) => void;
 }

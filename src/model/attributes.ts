@@ -82,6 +82,17 @@ export class Attr<
     return this.with({ loggable: true });
   }
 
+  /**
+   * The value is unique among the model's items, or per the values of the `scope` fields
+   * (`{ scope: ['merchantId'] }`: unique per merchant). Guard items of the `unique` extension
+   * (`uniqueValues()` from `dynamorm/unique`) enforce it, written in the same transaction as the item;
+   * a handle of a model whose database lacks the extension refuses to be made. Items without a value
+   * (or without a scope value) are not constrained.
+   */
+  unique<const S extends readonly string[] = readonly []>(options: { readonly scope?: S } = {}): this & UniqueMarker<S> {
+    return this.with({ unique: { scope: options.scope ?? [] }, needs: [...(this.spec.needs ?? []), 'unique'] });
+  }
+
   /** Marks the field as the table's partition (hash) key. */
   partitionKey(): Attr<Out, In, false, Def, 'partition', Gen, Tpl> {
     return this.with({ key: 'partition' });
@@ -91,6 +102,12 @@ export class Attr<
   sortKey(): Attr<Out, In, false, Def, 'sort', Gen, Tpl> {
     return this.with({ key: 'sort' });
   }
+}
+
+/** The type of a `.unique()` attribute: `S` names its scope fields (for the compiler only; never set at run time). */
+export interface UniqueMarker<S extends readonly string[]> {
+  /** @internal Phantom. */
+  readonly _unique: { readonly scope: S };
 }
 
 /** Any attribute definition. */

@@ -3,6 +3,7 @@
  * templates, size limit) and decoding on read (template fields parsed back).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from '../client/context.js';
 import { ValidationError, type ErrorTarget } from '../errors.js';
 import { resolveDefault, StoredValueError, type Issues } from '../marshal/codec.js';
 import { MAX_ITEM_BYTES, sizeIfOver } from '../marshal/item-size.js';
@@ -106,6 +107,8 @@ export interface EncodeItemOptions {
   readonly table?: string;
   /** The token of this write, stored in the model's write-token attribute. */
   readonly token?: string;
+  /** The operation the item is written for, handed to scoped codecs (see `CodecScope`). */
+  readonly context?: OperationContext | undefined;
 }
 
 /**
@@ -154,7 +157,7 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
   }
   if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
   if (model.writeToken && options.token) out[model.writeToken] = { S: options.token };
-  if (scoped) encodeScoped(model, scoped, values, out, issues, options.table ?? model.table);
+  if (scoped) encodeScoped(model, scoped, values, out, issues, options.table ?? model.table, options.context);
   if (issues.length === 0) checkKeySizes(model, out, issues);
   if (issues.length === 0) {
     const size = sizeIfOver(out, MAX_ITEM_BYTES);
@@ -165,11 +168,11 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
 }
 
 /** Encodes the fields whose codec is scoped, once the item's key is known. */
-function encodeScoped(model: CompiledModel, fields: readonly FieldMeta[], values: Record<string, unknown>, out: AttributeMap, issues: Issues, table: string) {
+function encodeScoped(model: CompiledModel, fields: readonly FieldMeta[], values: Record<string, unknown>, out: AttributeMap, issues: Issues, table: string, context: OperationContext | undefined) {
   const key: AttributeMap = {};
   for (const part of [model.partitionKey, model.sortKey]) if (part && out[part.stored]) key[part.stored] = out[part.stored] as AttributeValue;
   for (const field of fields) {
-    const encoded = field.codec.encode(values[field.name], [field.name], issues, true, { table, key, attribute: field.stored });
+    const encoded = field.codec.encode(values[field.name], [field.name], issues, true, { table, key, attribute: field.stored, context });
     if (encoded) out[field.stored] = encoded;
   }
 }

@@ -26,12 +26,14 @@ export function resolvePath(model: CompiledModel, path: string, label: string): 
     throw new ValidationError([{ path: [], rule: 'unknown-field', message: `a field name is a string, got ${describe(path)}` }], label);
   }
   const top = model.byName.get(path);
+  top?.spec.checkCondition?.(path, label);
   if (top) return { segments: [top.stored], spec: top.spec, codec: top.codec, field: top };
   // Names may contain dots at any level ('address.x.y' with a nested field 'x.y'): longest name first.
   const parts = path.split('.');
   for (let end = parts.length - 1; end >= 1; end--) {
     const field = model.byName.get(parts.slice(0, end).join('.'));
     if (!field) continue;
+    field.spec.checkCondition?.(path, label);
     const segments = [field.stored];
     const spec = resolveNested(field.spec, parts, end, segments);
     if (!spec) continue;

@@ -15,10 +15,21 @@ type Attrs<M extends HasShape> = M['attributes'];
 type Out<A extends AnyAttr> = A['_types']['out'];
 type In<A extends AnyAttr> = A['_types']['in'];
 
-/** The item type of a model, as read back: `type Payment = Item<typeof Payment>`. */
+/**
+ * The type of an attribute that is written but never read back (`ephemeral()` fields: validated,
+ * seen by hooks, never stored). For the compiler only; never set at run time.
+ */
+export interface WriteOnlyMarker {
+  /** @internal Phantom. */
+  readonly _writeOnly: true;
+}
+
+/** The item type of a model, as read back: `type Payment = Item<typeof Payment>`. Write-only fields are not in it. */
 export type Item<M extends HasShape> = Flatten<
-  { -readonly [K in keyof Attrs<M> as Attrs<M>[K]['_types']['opt'] extends true ? never : K]: Out<Attrs<M>[K]> } & {
-    -readonly [K in keyof Attrs<M> as Attrs<M>[K]['_types']['opt'] extends true ? K : never]?: Out<Attrs<M>[K]>;
+  {
+    -readonly [K in keyof Attrs<M> as Attrs<M>[K] extends WriteOnlyMarker ? never : Attrs<M>[K]['_types']['opt'] extends true ? never : K]: Out<Attrs<M>[K]>;
+  } & {
+    -readonly [K in keyof Attrs<M> as Attrs<M>[K] extends WriteOnlyMarker ? never : Attrs<M>[K]['_types']['opt'] extends true ? K : never]?: Out<Attrs<M>[K]>;
   }
 >;
 
@@ -100,5 +111,11 @@ export type ValueAt<T, P extends string> = P extends keyof T
       : never
     : never;
 
-/** Field paths of a model's item. */
-export type FieldPath<M extends HasShape> = PathOf<Item<M>>;
+/**
+ * Fields stored bound to their item (an encrypted field's attribute carries the phantom `_sealed`):
+ * their stored value is no function of the value, so nothing can compare them.
+ */
+type SealedFields<M extends HasShape> = { [K in keyof Attrs<M>]: Attrs<M>[K] extends { readonly _sealed: true } ? K : never }[keyof Attrs<M>];
+
+/** Field paths of a model's item that conditions, filters and key conditions may name (not encrypted fields). */
+export type FieldPath<M extends HasShape> = PathOf<[SealedFields<M>] extends [never] ? Item<M> : Omit<Item<M>, SealedFields<M>>>;

@@ -6,7 +6,8 @@
  */
 import { BatchGetItemCommand } from '@aws-sdk/client-dynamodb';
 import { runChunks, keyId } from '../client/chunks.js';
-import { operationContext } from '../client/context.js';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { operationContext, type OperationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DeadlineExceededError } from '../deadline.js';
 import { UnprocessedItemsError } from '../errors.js';
@@ -58,7 +59,7 @@ interface GetEntry {
 /** Reads many items across models. See {@link BatchGetResult}; unprocessed keys raise UnprocessedItemsError. */
 export async function batchGet<const R extends readonly BatchGetRequest[]>(db: Executor, requests: R): Promise<BatchGetResult<R>> {
   const context = operationContext(db, 'batchGet');
-  const { perRequest, entries } = planBatchGet(db, requests);
+  const { perRequest, entries } = planBatchGet(db, requests, context);
   const chunked = await runChunks(db, context.deadline, entries, GET_CHUNK, async (chunk) => {
     const output = await db.send<{
       Responses?: Record<string, AttributeMap[]>;
@@ -110,7 +111,7 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: E
 }
 
 /** Validates, encodes and deduplicates the keys of a batch get before anything is sent. */
-function planBatchGet(db: Executor, requests: readonly BatchGetRequest[]): { perRequest: { entry: GetEntry; fields: Record<string, unknown> }[][]; entries: GetEntry[] } {
+function planBatchGet(db: Executor, requests: readonly BatchGetRequest[], context: OperationContext): { perRequest: { entry: GetEntry; fields: Record<string, unknown> }[][]; entries: GetEntry[] } {
   checkArray(requests, 'the requests (getKeys(Model, keys) each)', 'batchGet');
   requests.forEach((request: unknown, index) => {
     const label = `batchGet request #${index}`;
@@ -126,9 +127,12 @@ function planBatchGet(db: Executor, requests: readonly BatchGetRequest[]): { per
   const perRequest = requests.map((request, index) => {
     const meta = request.model.compiled;
     const table = db.tableName(request.model);
+    const hooks = db.target(request.model).hooks;
     const own = new Map<string, { entry: GetEntry; fields: Record<string, unknown> }>();
     for (const k of request.keys) {
       const { key, fields } = encodeKey(meta, k as Record<string, unknown>, `${meta.name}.batchGet`);
+      // Extensions may refuse a key's partition (another tenant's) before anything is sent.
+      if (hooks) hooks.runtime.partition(context, hooks, { index: undefined, value: key[meta.partitionKey.stored] as AttributeValue });
       const id = keyId(table, meta, key);
       if (own.has(id)) continue;
       const entry = byId.get(id) ?? { table, id, key, meta, consistent: false, waiters: [] };
@@ -159,7 +163,7 @@ function requestItems(chunk: readonly GetEntry[]): { RequestItems: Record<string
  * them (keys validated, encoded and deduplicated exactly as they would be).
  */
 export function batchGetParams(db: Executor, requests: readonly BatchGetRequest[]): { operation: 'BatchGetItem'; input: Record<string, unknown> }[] {
-  const { entries } = planBatchGet(db, requests);
+  const { entries } = planBatchGet(db, requests, operationContext(db, 'batchGet'));
   const out: { operation: 'BatchGetItem'; input: Record<string, unknown> }[] = [];
   for (let i = 0; i < entries.length; i += GET_CHUNK) out.push({ operation: 'BatchGetItem', input: requestItems(entries.slice(i, i + GET_CHUNK)) });
   return out;

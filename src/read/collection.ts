@@ -135,14 +135,20 @@ export class Collection<const Ms extends readonly AnyModel[]> {
   private plan(values: Record<string, unknown>): ReadPlan<CollectionItem<Ms>> {
     const ph = new Placeholders();
     const first = this.models[0] as AnyModel;
+    const partition = this.partitionValue(values);
     const input: Record<string, unknown> = {
       TableName: this.db.tableName(first),
-      KeyConditionExpression: `${ph.name(this.key.attribute)} = ${ph.value(this.partitionValue(values))}`,
+      KeyConditionExpression: `${ph.name(this.key.attribute)} = ${ph.value(partition)}`,
     };
     if (this.key.indexName) input.IndexName = this.key.indexName;
     if (this.options.order === 'desc') input.ScanIndexForward = false;
     Object.assign(input, ph.attributes());
     const context = Object.assign(operationContext(this.db, 'query'), { table: input.TableName as string });
+    // Each model's extensions may refuse the partition (a tenant's check) before anything is sent.
+    for (const m of this.models) {
+      const hooks = this.db.target(m).hooks;
+      if (hooks) hooks.runtime.partition(context, hooks, { index: this.options.index, value: partition });
+    }
     const entityAttribute = this.key.meta.entity?.attribute as string;
     const modelOf = (raw: AttributeMap) => {
       const type = raw[entityAttribute]?.S;

@@ -21,6 +21,8 @@ export function projectionExpression(meta: CompiledModel, fields: readonly strin
     const field = meta.byName.get(name);
     if (!field) throw new ValidationError([{ path: [name], rule: 'unknown-field', message: `is not a field of ${meta.name}` }], label);
     stored.add(field.stored);
+    // A value bound to its item (a scoped codec: an encrypted field) is read with the item's key.
+    if (field.codec.scoped) for (const key of [meta.partitionKey, meta.sortKey]) if (key) stored.add(key.stored);
     for (const t of meta.templates) if (t.template?.fields.includes(name)) stored.add(t.stored);
   }
   return [...stored].map((s) => ph.name(s)).join(', ');

@@ -114,8 +114,15 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
     return { plan, input };
   }
 
+  protected override keyConditions(): readonly KeyConditionInput[] {
+    return this.state.conditions;
+  }
+
   protected plan(context: OperationContext, forCount: boolean, extra: readonly KeyConditionInput[]): ReadPlan<Projected<M, F>> {
     const keyPlan = this.keyPlan(extra);
+    // Extensions may refuse the partition (a tenant's check of the index and key chosen).
+    const hooks = this.target.hooks;
+    if (hooks) hooks.runtime.partition(context, hooks, { index: keyPlan.indexAlias, value: keyPlan.partition.value });
     const fields = this.planFields(context);
     if (forCount || !this.usesGetItem(keyPlan)) {
       const { input } = this.build(keyPlan);

@@ -174,7 +174,12 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
   protected readPlan(forCount: boolean): ReadPlan<Projected<M, F>> {
     const context = operationContext(this.target.executor, this.kind, this.target.model);
     const hooks = this.target.hooks;
-    return this.plan(context, forCount, hooks ? hooks.runtime.read(context, hooks, []) : []);
+    return this.plan(context, forCount, hooks ? hooks.runtime.read(context, hooks, { conditions: this.keyConditions(), index: this.state.index }) : []);
+  }
+
+  /** The caller's key conditions (queries have them; scans none), as extensions see them. */
+  protected keyConditions(): readonly KeyConditionInput[] {
+    return [];
   }
 
   protected limitTo(n: number): this {

@@ -1,7 +1,7 @@
 /**
  * Transactional reads: `transactGet(db, [...])` reads up to 100 items in one consistent snapshot.
  */
-import { TransactGetItemsCommand } from '@aws-sdk/client-dynamodb';
+import { TransactGetItemsCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { operationContext } from '../client/context.js';
 import type { Executor } from '../client/executor.js';
 import { DynamoDBError, TransactionCanceledError, ValidationError } from '../errors.js';
@@ -48,6 +48,9 @@ export async function transactGet<const R extends readonly TransactGetRequest[]>
   }
   const items = requests.map((r) => {
     const { key } = encodeKey(r.model.compiled, r.key as Record<string, unknown>, `${r.model.name}.transactGet`);
+    // Extensions may refuse a key's partition (another tenant's) before anything is sent.
+    const hooks = db.target(r.model).hooks;
+    if (hooks) hooks.runtime.partition(context, hooks, { index: undefined, value: key[r.model.compiled.partitionKey.stored] as AttributeValue });
     return { Get: getItemInput(db.tableName(r.model), key, false) };
   });
   try {

@@ -193,7 +193,10 @@ export class TableManager {
       description = out.TableDescription;
     } catch (error) {
       const exists = (error as { awsCode?: string }).awsCode === 'ResourceInUseException';
-      if (!(exists && options.ifNotExists)) throw error;
+      // A CreateTable the SDK retried (its first answer lost or too slow) finds the table its own first
+      // attempt created: that is success, not "already exists".
+      const retried = ((error as { cause?: { $metadata?: { attempts?: number } } }).cause?.$metadata?.attempts ?? 1) > 1;
+      if (!(exists && (options.ifNotExists || retried))) throw error;
     }
     if (options.wait !== false) description = await this.waitUntilActive(name, options.timeoutMs ?? 60_000);
     else description ??= await this.describe(name);

@@ -23,6 +23,11 @@ export interface StartOptions {
   readonly port?: number;
   /** Longest wait for the server to answer, in ms (default 60 000). */
   readonly timeoutMs?: number;
+  /**
+   * Whether the running server keeps Node's event loop alive (default `true`). `false` lets the process
+   * end when its own work is done (a test worker), and the server is killed as it exits.
+   */
+  readonly keepAlive?: boolean;
 }
 
 /** Why DynamoDB Local cannot start here: what is missing, and what to do, in the message. */
@@ -146,6 +151,10 @@ export async function startLocalDynamoDB(options: StartOptions = {}): Promise<Lo
   } catch (error) {
     kill();
     throw new Error(`${(error as Error).message}\n${output}`);
+  }
+  if (options.keepAlive === false) {
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   }
   return {
     endpoint,

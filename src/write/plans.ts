@@ -5,6 +5,7 @@
  * versions and existence exactly alike.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { OperationContext } from '../client/context.js';
 import {
   ConditionalCheckFailedError,
   ItemAlreadyExistsError,
@@ -47,6 +48,8 @@ export interface PlanContext {
    * of an applied write recognises itself. Without it, nothing is stored.
    */
   readonly token?: string | undefined;
+  /** The operation this write belongs to, handed to scoped codecs (`CodecScope.context`). */
+  readonly operation?: OperationContext | undefined;
 }
 
 function conditionFields(conditions: string[], ph: Placeholders): Record<string, unknown> {
@@ -130,7 +133,7 @@ function existenceAndVersion(meta: CompiledModel, ph: Placeholders, expected: nu
 /** create(): PutItem that requires the key to be free. */
 export function planCreate(ctx: PlanContext, input: Record<string, unknown>, condition?: ConditionInput<never>): WritePlan {
   const label = `${ctx.meta.name}.create`;
-  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, label, table: ctx.tableName, token: ctx.token });
+  const item = encodeItem(ctx.meta, input, { now: ctx.now, version: 1, label, table: ctx.tableName, token: ctx.token, context: ctx.operation });
   const ph = new Placeholders();
   const conditions = [`attribute_not_exists(${ph.name(ctx.meta.partitionKey.stored)})`, ...userCondition(ctx, condition, ph, label)];
   const target = targetOf(ctx.meta, input, item);
@@ -162,7 +165,7 @@ export function planPut(ctx: PlanContext, input: Record<string, unknown>, option
     const { [versionField.name]: _version, ...rest } = input;
     fields = rest;
   }
-  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), label, table: ctx.tableName, token: ctx.token });
+  const item = encodeItem(ctx.meta, fields, { now: ctx.now, ...(expected !== undefined ? { version: expected + 1 } : {}), label, table: ctx.tableName, token: ctx.token, context: ctx.operation });
   const ph = new Placeholders();
   const conditions: string[] = [];
   if (versionField && expected !== undefined) {
@@ -190,7 +193,7 @@ function keyedWrite(ctx: PlanContext, key: Record<string, unknown>, option: numb
   const expected = expectedVersionOf(ctx.meta, key, option, label);
   const target = errorTarget(ctx.meta, fields);
   const explain = (old: Record<string, unknown> | undefined) => explainFailure(ctx.meta, target, old, expected === 'any' ? undefined : expected, false);
-  return { encodedKey, expected, target, explain };
+  return { encodedKey, fields, expected, target, explain };
 }
 
 /** update(): UpdateItem on an existing item, version-checked and bumped. */
@@ -201,10 +204,10 @@ export function planUpdate(
   options: { condition?: ConditionInput<never>; expectedVersion?: number | 'any' },
 ): WritePlan {
   const label = `${ctx.meta.name}.update`;
-  const { encodedKey, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, label);
+  const { encodedKey, fields, expected, target, explain } = keyedWrite(ctx, key, options.expectedVersion, label);
   const ph = new Placeholders();
   const nextVersion = expected === undefined ? undefined : expected === 'any' ? ('increment' as const) : expected + 1;
-  const extras = { now: ctx.now, nextVersion, token: ctx.token, place: { table: ctx.tableName, key: encodedKey } };
+  const extras = { now: ctx.now, nextVersion, token: ctx.token, keyFields: fields, place: { table: ctx.tableName, key: encodedKey, context: ctx.operation } };
   const updateExpression = compileUpdate(ctx.meta, patch, extras, ph, label);
   const conditions = [...existenceAndVersion(ctx.meta, ph, expected), ...userCondition(ctx, options.condition, ph, label)];
   const tokenAttribute = ctx.meta.writeToken;

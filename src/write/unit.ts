@@ -82,7 +82,7 @@ export function planWrite(target: WriteTarget, context: OperationContext, write:
   // One token per call: the SDK's retries of this request carry the same one.
   const wanted = target.meta.writeToken && write.kind !== 'delete' && write.kind !== 'check';
   const token = wanted && write.token !== null ? (write.token ?? randomUUID()) : undefined;
-  const ctx: PlanContext = { meta: target.meta, tableName: context.table as string, now: context.now, token };
+  const ctx: PlanContext = { meta: target.meta, tableName: context.table as string, now: context.now, token, operation: context };
   if (!target.hooks) return { context, target, primary: planPrimary(ctx, write), companions: NONE, storedRaw: undefined, token };
   return target.hooks.runtime.plan(target, context, ctx, write);
 }

@@ -318,6 +318,11 @@ function compilerOptions(root: string): ts.CompilerOptions {
       'dynamorm/attr': ['./src/attr.ts'],
       'dynamorm/lambda': ['./src/lambda/index.ts'],
       'dynamorm/testing': ['./src/testing/index.ts'],
+      'dynamorm/metrics': ['./src/plugins/metrics/index.ts'],
+      'dynamorm/tracing': ['./src/plugins/tracing/index.ts'],
+      'dynamorm/logging': ['./src/plugins/logging/index.ts'],
+      'dynamorm/circuit-breaker': ['./src/plugins/circuit-breaker/index.ts'],
+      'dynamorm/cache': ['./src/plugins/cache/index.ts'],
       // Feature entries (dynamorm/tenants, dynamorm/encryption, ...) are folders with an index.ts.
       'dynamorm/*': ['./src/*/index.ts'],
     },

@@ -55,7 +55,11 @@ const Tenanted = model('Tenanted', {
     tenantId: attr.string(),
     docId: attr.string(),
     title: attr.string(),
+    state: attr.enum(['draft', 'published']).default('draft'),
+    // An index key mixing a primary-key field (tenantId) with a field updates change (state).
+    byState: attr.template('T#{tenantId}#S#{state}'),
   },
+  indexes: { byState: { name: 'gsi-state', partitionKey: 'byState' } },
 });
 
 let now = new Date('2024-06-01T00:00:00.000Z');
@@ -329,6 +333,13 @@ describe('patches refused before sending', () => {
     const doc = await tenanted.create({ tenantId: 't9', docId: 'd9', title: 'v1' });
     const updated = await tenanted.update({ tenantId: 't9', docId: 'd9' }, { title: 'v2' });
     expect(updated).toEqual({ ...doc, title: 'v2' });
+  });
+
+  test('an index key made of a primary-key field and an updated field follows the update', async () => {
+    await tenanted.create({ tenantId: 't8', docId: 'd8', title: 'draft one' });
+    const updated = await tenanted.update({ tenantId: 't8', docId: 'd8' }, { state: 'published' });
+    expect(updated.byState).toBe('T#t8#S#published');
+    expect((await tenanted.where('tenantId', '=', 't8').where('state', '=', 'published').all()).map((d) => d.docId)).toEqual(['d8']);
   });
 });
 

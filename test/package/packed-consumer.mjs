@@ -4,7 +4,7 @@
 // this repository's node_modules (linked), so no network is needed; DYNAMORM_DEPS_DIR names another
 // node_modules to take them from (scripts/test-other-nodes.sh: the newest AWS SDK on Node.js 22).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -43,8 +43,24 @@ try {
   execFileSync(process.execPath, ['esm.mjs'], { cwd: consumer, stdio: 'inherit' });
   execFileSync(process.execPath, ['cjs.cjs'], { cwd: consumer, stdio: 'inherit' });
   execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: consumer, stdio: 'inherit' });
+  // The built CLI, as the package's bin runs it: help, and a template from a models module.
+  const bin = JSON.parse(readFileSync(join(modules, 'dynamorm', 'package.json'), 'utf8')).bin.dynamorm;
+  writeFileSync(join(consumer, 'models.mjs'), `import { model } from 'dynamorm';\nimport * as attr from 'dynamorm/attr';\nexport const P = ${model};\n`);
+  const cli = (...args) => execFileSync(process.execPath, [join(modules, 'dynamorm', bin), ...args], { cwd: consumer, encoding: 'utf8' });
+  if (!cli('help').includes('dynamorm <command>')) throw new Error('the CLI does not print its help');
+  if (!cli('generate', '--models', 'models.mjs', '--format', 'terraform').includes('resource "aws_dynamodb_table" "payments"')) throw new Error('the CLI does not generate');
+  // The test kit under three runners, each starting its own DynamoDB Local (no DYNAMODB_ENDPOINT).
+  const runners = process.env.DYNAMORM_SKIP_RUNNERS ? [] : ['node:test', 'vitest', 'jest'];
+  if (runners.length > 0) {
+    for (const file of readdirSync(join(root, 'test', 'package', 'consumers'))) copyFileSync(join(root, 'test', 'package', 'consumers', file), join(consumer, file));
+    const env = { ...process.env, DYNAMODB_ENDPOINT: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    const run = (args) => execFileSync(process.execPath, args, { cwd: consumer, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    run(['--test', 'kit.node.test.mjs']);
+    run([join(modules, 'vitest', 'vitest.mjs'), 'run', 'kit.vitest.test.mjs', '--root', consumer]);
+    run([join(modules, 'jest', 'bin', 'jest.js'), '--rootDir', consumer, '--testMatch', '**/kit.jest.test.cjs', '--ci']);
+  }
   const sdk = JSON.parse(readFileSync(join(modules, '@aws-sdk', 'client-dynamodb', 'package.json'), 'utf8')).version;
-  console.log(`package: the packed tarball (${packed.files.length} files, ${packed.size} B) works in a fresh consumer on Node.js ${process.version} with @aws-sdk/client-dynamodb ${sdk}: import, require and types`);
+  console.log(`package: the packed tarball (${packed.files.length} files, ${packed.size} B) works in a fresh consumer on Node.js ${process.version} with @aws-sdk/client-dynamodb ${sdk}: import, require, types, the CLI${runners.length > 0 ? `; the test kit under ${runners.join(', ')}` : ''}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

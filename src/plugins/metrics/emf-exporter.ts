@@ -1,0 +1,61 @@
+/**
+ * The CloudWatch Embedded Metric Format exporter: the figures of each flush as JSON lines (one blob
+ * a line, split within EMF's limits) written to a sink, by default the process's standard output,
+ * which Lambda sends to CloudWatch Logs.
+ */
+import { ConfigurationError } from '../../errors.js';
+import { emfBlobs, validateDimensions } from './emf.js';
+import type { ExporterSettings, MetricsExporter } from './exporter.js';
+import { dimensionNames } from './observation.js';
+import { EXTRA_DIMENSIONS, METRICS, PendingMetrics } from './pending.js';
+
+/** Options of {@link emfExporter}. */
+export interface EmfOptions {
+  /** CloudWatch namespace (default `DynamORM`). */
+  readonly namespace?: string;
+  /** Where each line goes (default: `process.stdout.write`). Each call gets one blob and a newline. */
+  readonly sink?: (line: string) => void;
+  /**
+   * Values held before the exporter flushes on its own (default 10,000): a long-running process
+   * that never calls `flush()` still writes its metrics and holds bounded memory.
+   */
+  readonly maxPendingValues?: number;
+  /** Clock for the blobs' timestamps (ms since the epoch; default `Date.now`). */
+  readonly now?: () => number;
+}
+
+const stdout = (line: string): void => {
+  process.stdout.write(line);
+};
+
+/** An exporter writing CloudWatch EMF lines; give it to `metricsPlugin({ exporters: [...] })`. */
+export function emfExporter(options: EmfOptions = {}): MetricsExporter {
+  const namespace = options.namespace ?? 'DynamORM';
+  if (namespace.length === 0 || namespace.length > 255) throw new ConfigurationError('the EMF namespace must have 1 to 255 characters');
+  const sink = options.sink ?? stdout;
+  const now = options.now ?? Date.now;
+  const limit = options.maxPendingValues ?? 10_000;
+  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new ConfigurationError('maxPendingValues must be a positive integer');
+  let pending: PendingMetrics | undefined;
+
+  const flush = (): void => {
+    if (!pending || pending.size === 0) return;
+    const groups = pending.take();
+    for (const blob of emfBlobs(groups, namespace, now())) sink(`${JSON.stringify(blob)}\n`);
+  };
+
+  return {
+    attach(settings: ExporterSettings) {
+      const base = [...Object.keys(settings.dimensions), ...dimensionNames(settings)];
+      // The largest dimension set is the base one plus ErrorName or Index.
+      for (const extra of EXTRA_DIMENSIONS) validateDimensions([...base, extra], Object.keys(METRICS));
+      pending = new PendingMetrics(settings, settings.dimensions);
+    },
+    observe(observation) {
+      if (!pending) throw new ConfigurationError('the EMF exporter is not attached to a metrics plugin');
+      pending.record(observation);
+      if (pending.size >= limit) flush();
+    },
+    flush,
+  };
+}

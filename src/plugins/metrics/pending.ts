@@ -1,0 +1,102 @@
+/**
+ * Metrics gathered since the last flush, as groups of one dimension set each, for the exporters that
+ * publish in batches (EMF, Powertools). Counters are summed (one value per flush); latencies are
+ * kept one value per request, which is what CloudWatch needs for percentiles. The exporter flushes
+ * when too many values are pending, so memory stays bounded between flushes.
+ */
+import type { MetricGroup, MetricUnit } from './emf.js';
+import { dimensionsOf, type CardinalitySettings, type RequestObservation } from './observation.js';
+
+/** The metric names the plugin publishes, with their units. */
+export const METRICS: Readonly<Record<string, MetricUnit>> = {
+  Requests: 'Count',
+  Operations: 'Count',
+  Errors: 'Count',
+  Throttles: 'Count',
+  Retries: 'Count',
+  Unprocessed: 'Count',
+  Latency: 'Milliseconds',
+  ReadCapacityUnits: 'Count',
+  WriteCapacityUnits: 'Count',
+};
+
+interface PendingMetric {
+  readonly unit: MetricUnit;
+  /** Summed counters hold one value; latencies one per request. */
+  readonly values: number[];
+  readonly summed: boolean;
+}
+
+interface PendingGroup {
+  readonly dimensions: Record<string, string>;
+  readonly metrics: Map<string, PendingMetric>;
+}
+
+/** What one exporter has gathered since its last flush. */
+export class PendingMetrics {
+  private groups = new Map<string, PendingGroup>();
+  /** Values held (what memory grows with). */
+  size = 0;
+
+  constructor(
+    private readonly keep: CardinalitySettings,
+    private readonly fixed: Readonly<Record<string, string>>,
+  ) {}
+
+  private group(dimensions: Record<string, string>): PendingGroup {
+    let key = '';
+    for (const name in dimensions) key += `${name}=${dimensions[name]}\u0000`;
+    let group = this.groups.get(key);
+    if (!group) this.groups.set(key, (group = { dimensions, metrics: new Map() }));
+    return group;
+  }
+
+  private add(group: PendingGroup, name: string, value: number, summed: boolean): void {
+    let metric = group.metrics.get(name);
+    if (!metric) {
+      group.metrics.set(name, (metric = { unit: METRICS[name] ?? 'None', values: [], summed }));
+      if (summed) {
+        metric.values.push(0);
+        this.size++;
+      }
+    }
+    if (summed) metric.values[0]! += value;
+    else {
+      metric.values.push(value);
+      this.size++;
+    }
+  }
+
+  /** Adds one request's figures. */
+  record(o: RequestObservation): void {
+    const base = dimensionsOf(o, this.keep, this.fixed);
+    const series = this.group(base);
+    this.add(series, 'Requests', 1, true);
+    if (o.first) this.add(series, 'Operations', 1, true);
+    this.add(series, 'Errors', o.error === undefined ? 0 : 1, true);
+    this.add(series, 'Throttles', o.throttled ? 1 : 0, true);
+    this.add(series, 'Retries', o.attempts - 1, true);
+    if (o.unprocessed > 0) this.add(series, 'Unprocessed', o.unprocessed, true);
+    this.add(series, 'Latency', o.latencyMs, false);
+    if (o.error !== undefined) this.add(this.group(Object.assign({}, base, { ErrorName: o.error })), 'Errors', 1, true);
+    for (const use of o.capacity) {
+      const group = this.group(Object.assign({}, base, { Table: use.table, Index: use.index ?? 'table' }));
+      if (use.read > 0) this.add(group, 'ReadCapacityUnits', use.read, true);
+      if (use.write > 0) this.add(group, 'WriteCapacityUnits', use.write, true);
+    }
+  }
+
+  /** The groups gathered so far, emptied. */
+  take(): MetricGroup[] {
+    const groups: MetricGroup[] = [];
+    for (const group of this.groups.values()) {
+      groups.push({ dimensions: group.dimensions, metrics: [...group.metrics].map(([name, m]) => ({ name, unit: m.unit, values: m.values })) });
+    }
+    this.groups = new Map();
+    this.size = 0;
+    return groups;
+  }
+}
+
+/** Dimension names the exporters may add to the base set (one at a time): for validation. */
+export const EXTRA_DIMENSIONS = ['ErrorName', 'Index'];
