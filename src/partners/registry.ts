@@ -105,7 +105,7 @@ export function parsePartnerRegistry(value: unknown): PartnerRegistry {
     issues.push(...found);
     if (found.length === 0) {
       const e = entry as PartnerConfig;
-      out[id] = Object.freeze(Object.assign({}, e, e.sessionTags ? { sessionTags: Object.freeze(Object.assign({}, e.sessionTags)) } : {}));
+      out[id] = Object.freeze(Object.assign({}, e, e.sessionTags ? { sessionTags: Object.freeze(Object.fromEntries(Object.entries(e.sessionTags))) } : {}));
     }
   }
   if (issues.length > 0) throw new PartnerRegistryError(issues);
