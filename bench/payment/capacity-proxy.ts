@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface CapacityProxy {
   readonly endpoint: string;
-  readonly units: { write: number; read: number; requests: number };
+  readonly units: { write: number; read: number; requests: number; byOperation: Record<string, { requests: number; write: number; read: number }> };
   reset(): void;
   stop(): Promise<void>;
 }
@@ -23,7 +23,7 @@ type Capacity = { CapacityUnits?: number; WriteCapacityUnits?: number; ReadCapac
 
 export async function startCapacityProxy(target: string): Promise<CapacityProxy> {
   const to = new URL(target);
-  const units = { write: 0, read: 0, requests: 0 };
+  const units: CapacityProxy['units'] = { write: 0, read: 0, requests: 0, byOperation: {} };
   const server = createServer(async (req, res) => {
     const input = await body(req);
     let sent = input;
@@ -42,13 +42,16 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
         const json = JSON.parse(out.toString('utf8')) as { ConsumedCapacity?: Capacity | Capacity[] };
         const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
         const reads = ['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems'].includes(operation);
+        const op = (units.byOperation[operation] ??= { requests: 0, write: 0, read: 0 });
+        op.requests++;
         for (const c of [json.ConsumedCapacity ?? []].flat()) {
           const total = c.CapacityUnits ?? (c.WriteCapacityUnits ?? 0) + (c.ReadCapacityUnits ?? 0);
-          if (reads) units.read += total;
-          else {
-            units.write += c.WriteCapacityUnits ?? total - (c.ReadCapacityUnits ?? 0);
-            units.read += c.ReadCapacityUnits ?? 0;
-          }
+          const write = reads ? 0 : (c.WriteCapacityUnits ?? total - (c.ReadCapacityUnits ?? 0));
+          const read = reads ? total : (c.ReadCapacityUnits ?? 0);
+          units.write += write;
+          units.read += read;
+          op.write += write;
+          op.read += read;
         }
       } catch {
         // not JSON
@@ -63,7 +66,7 @@ export async function startCapacityProxy(target: string): Promise<CapacityProxy>
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     units,
-    reset: () => Object.assign(units, { write: 0, read: 0, requests: 0 }),
+    reset: () => Object.assign(units, { write: 0, read: 0, requests: 0, byOperation: {} }),
     stop: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
