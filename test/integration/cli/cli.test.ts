@@ -73,7 +73,7 @@ describe('dynamorm migrate', () => {
     expect((await run('migrate', '--models', 'test/integration/cli/models-v2.ts')).lines[0]).toBe('Plan: nothing to do');
     expect((await run('migrate', '--models', 'test/integration/cli/models-v2.ts', '--apply', '--allow-delete')).code).toBe(EXIT.ok);
     expect(await indexes()).toEqual(['gsi-merchant', 'gsi-status']);
-  });
+  }, 180_000); // five table updates, each waited for until active
 });
 
 describe('dynamorm seed and generate', () => {
