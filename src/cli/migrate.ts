@@ -167,8 +167,13 @@ export async function applyStep(client: DynamoDBClient, step: MigrationStep, onP
   await waitActive(client, step, onProgress, pollMs);
 }
 
+/** The longest wait for one step (a large index can take hours to backfill; a stuck one must not hang the CLI for ever). */
+const STEP_WAIT_MS = 6 * 60 * 60 * 1000;
+
 async function waitActive(client: DynamoDBClient, step: MigrationStep, onProgress: (p: StepProgress) => void, pollMs: number): Promise<void> {
+  const until = Date.now() + STEP_WAIT_MS;
   for (;;) {
+    if (Date.now() > until) throw new Error(`${describeStep(step)}: not finished after ${STEP_WAIT_MS / 3_600_000} hours; nothing more was applied`);
     const { description } = await readLive(client, step.table);
     const index = step.kind === 'createIndex' || step.kind === 'deleteIndex' ? description?.GlobalSecondaryIndexes?.find((i) => i.IndexName === step.index) : undefined;
     const tableActive = description?.TableStatus === 'ACTIVE';

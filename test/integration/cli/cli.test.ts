@@ -11,9 +11,14 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXIT, main } from '../../../src/cli/main.js';
 import type { Output } from '../../../src/cli/output.js';
-import { endpoint, localCredentials, testDb } from '../../support/db.js';
+import { startLocalDynamoDB, type LocalDynamoDB } from '../../../src/testing/local-dynamodb.js';
+import { localCredentials, testDb } from '../../support/db.js';
 
-const db = testDb();
+// A DynamoDB Local of its own: table updates (index backfills) wait on the server, which the other
+// files' load on the shared one must not hold up.
+const local: LocalDynamoDB = await startLocalDynamoDB();
+const endpoint = () => local.endpoint;
+const db = testDb({ endpoint: local.endpoint });
 const prefix = db.config.tablePrefix;
 const table = `${prefix}cli-payments`;
 const dir = mkdtempSync(join(tmpdir(), 'dynamorm-cli-'));
@@ -38,9 +43,9 @@ beforeAll(() => {
   process.env.AWS_SECRET_ACCESS_KEY = localCredentials.secretAccessKey;
 });
 afterAll(async () => {
-  await db.tables.delete({ compiled: {}, table: 'cli-payments' } as never).catch(() => undefined);
   db.destroy();
   rmSync(dir, { recursive: true, force: true });
+  await local.stop();
 });
 
 const indexes = async () => ((await db.client.send(new DescribeTableCommand({ TableName: table }))).Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName).sort();
