@@ -4,10 +4,9 @@
  * which Lambda sends to CloudWatch Logs.
  */
 import { ConfigurationError } from '../../errors.js';
-import { emfBlobs, validateDimensions } from './emf.js';
-import type { ExporterSettings, MetricsExporter } from './exporter.js';
-import { dimensionNames } from './observation.js';
-import { EXTRA_DIMENSIONS, METRICS, PendingMetrics } from './pending.js';
+import { emfBlobs } from './emf.js';
+import type { MetricsExporter } from './exporter.js';
+import { batchingExporter } from './pending.js';
 
 /** Options of {@link emfExporter}. */
 export interface EmfOptions {
@@ -34,28 +33,7 @@ export function emfExporter(options: EmfOptions = {}): MetricsExporter {
   if (namespace.length === 0 || namespace.length > 255) throw new ConfigurationError('the EMF namespace must have 1 to 255 characters');
   const sink = options.sink ?? stdout;
   const now = options.now ?? Date.now;
-  const limit = options.maxPendingValues ?? 10_000;
-  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new ConfigurationError('maxPendingValues must be a positive integer');
-  let pending: PendingMetrics | undefined;
-
-  const flush = (): void => {
-    if (!pending || pending.size === 0) return;
-    const groups = pending.take();
+  return batchingExporter('EMF', options.maxPendingValues, (groups) => {
     for (const blob of emfBlobs(groups, namespace, now())) sink(`${JSON.stringify(blob)}\n`);
-  };
-
-  return {
-    attach(settings: ExporterSettings) {
-      const base = [...Object.keys(settings.dimensions), ...dimensionNames(settings)];
-      // The largest dimension set is the base one plus ErrorName or Index.
-      for (const extra of EXTRA_DIMENSIONS) validateDimensions([...base, extra], Object.keys(METRICS));
-      pending = new PendingMetrics(settings, settings.dimensions);
-    },
-    observe(observation) {
-      if (!pending) throw new ConfigurationError('the EMF exporter is not attached to a metrics plugin');
-      pending.record(observation);
-      if (pending.size >= limit) flush();
-    },
-    flush,
-  };
+  });
 }

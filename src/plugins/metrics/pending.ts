@@ -4,8 +4,10 @@
  * kept one value per request, which is what CloudWatch needs for percentiles. The exporter flushes
  * when too many values are pending, so memory stays bounded between flushes.
  */
-import type { MetricGroup, MetricUnit } from './emf.js';
-import { dimensionsOf, type CardinalitySettings, type RequestObservation } from './observation.js';
+import { ConfigurationError } from '../../errors.js';
+import { validateDimensions, type MetricGroup, type MetricUnit } from './emf.js';
+import type { ExporterSettings, MetricsExporter } from './exporter.js';
+import { dimensionNames, dimensionsOf, type CardinalitySettings, type RequestObservation } from './observation.js';
 
 /** The metric names the plugin publishes, with their units. */
 export const METRICS: Readonly<Record<string, MetricUnit>> = {
@@ -100,3 +102,31 @@ export class PendingMetrics {
 
 /** Dimension names the exporters may add to the base set (one at a time): for validation. */
 export const EXTRA_DIMENSIONS = ['ErrorName', 'Index'];
+
+/**
+ * An exporter that gathers observations and hands them to `publish` a batch at a time: on `flush()`,
+ * and on its own once `maxPendingValues` (default 10,000) are pending. The dimension sets it may
+ * publish are checked when it is attached. `label` names it in errors (`EMF`, `Powertools`).
+ */
+export function batchingExporter(label: string, maxPendingValues: number | undefined, publish: (groups: MetricGroup[]) => void): MetricsExporter {
+  const limit = maxPendingValues ?? 10_000;
+  if (!(Number.isSafeInteger(limit) && limit >= 1)) throw new ConfigurationError('maxPendingValues must be a positive integer');
+  let pending: PendingMetrics | undefined;
+  const flush = (): void => {
+    if (pending && pending.size > 0) publish(pending.take());
+  };
+  return {
+    attach(settings: ExporterSettings) {
+      const base = [...Object.keys(settings.dimensions), ...dimensionNames(settings)];
+      // The largest dimension set is the base one plus ErrorName or Index.
+      for (const extra of EXTRA_DIMENSIONS) validateDimensions([...base, extra], Object.keys(METRICS));
+      pending = new PendingMetrics(settings, settings.dimensions);
+    },
+    observe(observation) {
+      if (!pending) throw new ConfigurationError(`the ${label} exporter is not attached to a metrics plugin`);
+      pending.record(observation);
+      if (pending.size >= limit) flush();
+    },
+    flush,
+  };
+}
