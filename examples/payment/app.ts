@@ -10,7 +10,7 @@
  * Errors map to HTTP statuses by what they guarantee (docs/guides/errors.md, idempotency guide).
  */
 import { randomUUID } from 'node:crypto';
-import { DynamORM, ItemNotFoundError, TransactionCanceledError, ValidationError, VersionConflictError, add, tables, type Extension } from '../../src/index.js';
+import { DynamORM, InvalidCursorError, ItemNotFoundError, TransactionCanceledError, ValidationError, VersionConflictError, add, tables, type Extension } from '../../src/index.js';
 import { audit, auditScopeFromEvent, tracked, withAuditScope } from '../../src/audit/index.js';
 import { encryption, type KeyProvider } from '../../src/encryption/index.js';
 import { idempotencyHttpStatus, idempotencyStore, idempotentHandler } from '../../src/idempotency/index.js';
@@ -46,6 +46,7 @@ export function statusOf(error: unknown): ApiResponse {
   if (error instanceof UniqueConstraintError) return { statusCode: 409, body: { error: 'UniqueConstraintError', field: error.field } };
   if (error instanceof ItemNotFoundError) return { statusCode: 404, body: { error: 'ItemNotFoundError' } };
   if (error instanceof VersionConflictError) return { statusCode: 409, body: { error: 'VersionConflictError' } };
+  if (error instanceof InvalidCursorError) return { statusCode: 400, body: { error: 'InvalidCursorError' } };
   if (error instanceof TransactionCanceledError) {
     // A transaction names each action's failure: a taken reference says so.
     const unique = error.failures.find((f) => f.error instanceof UniqueConstraintError)?.error as UniqueConstraintError | undefined;
@@ -126,9 +127,8 @@ export function paymentService(options: PaymentServiceOptions) {
     list: (event: ApiEvent<{ merchantId: string; status: Payment['status']; cursor?: string }>, context: LambdaContext) =>
       respond(event, context, async () => {
         const { merchantId, status, cursor } = event.body;
-        let query = payments.where('merchantId', '=', merchantId).where('status', '=', status).pageSize(25);
-        if (cursor) query = query.resume(cursor);
-        const page = await query.page();
+        // page(cursor), not resume(cursor): resume() applies to stream(), pages() and all() only.
+        const page = await payments.where('merchantId', '=', merchantId).where('status', '=', status).pageSize(25).page(cursor);
         return { statusCode: 200, body: { items: page.items.map((p) => ({ id: p.id, reference: p.reference, amount: p.amount, last4: p.cardNumber.slice(-4) })), cursor: page.cursor } };
       }),
   };

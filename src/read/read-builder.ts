@@ -159,10 +159,11 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
 
   /**
    * One page: up to `limit` items (or one DynamoDB page without a limit) and an opaque, signed cursor
-   * for the next one. A cursor from another query, or altered, raises InvalidCursorError.
+   * for the next one. A cursor from another query, or altered, raises InvalidCursorError. Without a
+   * `cursor`, the one given to `resume()` (if any) is used.
    */
   async page(cursor?: string): Promise<Page<Projected<M, F>>> {
-    return readPage(this.target.executor, this.readPlan(false), cursor);
+    return readPage(this.target.executor, this.readPlan(false), cursor ?? this.state.resumeFrom);
   }
 
   /** Counts matching items over all pages (Select COUNT: items are not transferred). */

@@ -36,7 +36,9 @@ export interface FaultRule {
   /**
    * `drop`: `before` closes the connection without forwarding (nothing applied); `after` forwards,
    * lets DynamoDB apply the request, then closes without answering. `serverError`: `after` forwards
-   * first, then answers 500. Default `before`.
+   * first, then answers 500. `delay`: by default the request is applied at once and answered late;
+   * `before` holds the request for `delayMs` and then forwards it even if the client has given up
+   * (a request that lands after its sender timed out). Default `before` for `drop` and `serverError`.
    */
   readonly when?: 'before' | 'after';
   /** `unprocessed`: probability that each write request / key is held back (default 0.5; at least one always is). */
@@ -67,6 +69,12 @@ export interface FaultProxy {
   setFaults(faults: readonly FaultRule[]): void;
   /** Zeroes the counters. */
   resetStats(): void;
+  /**
+   * Resolves once no request is being handled: every request received has been forwarded and
+   * answered, or refused. Await it before reading the table to judge what the client was told: a
+   * request the client gave up on may still be on its way to the target.
+   */
+  settled(): Promise<void>;
   /** Closes the proxy and every open connection. */
   stop(): Promise<void>;
 }
@@ -254,7 +262,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return true;
   };
 
+  // Requests being handled, and who waits for there to be none (settled()).
+  let active = 0;
+  let idle: (() => void)[] = [];
+  const done = () => {
+    if (--active > 0) return;
+    const waiting = idle;
+    idle = [];
+    for (const resolve of waiting) resolve();
+  };
+
   const server = createServer((req, res) => {
+    active++;
     void (async () => {
       const body = await readBody(req);
       stats.requests++;
@@ -289,15 +308,19 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           return;
         case 'delay': {
           stats.faults.delay++;
-          // Applied at once, answered late: the dangerous case for a client that gives up and retries.
+          const wait = () =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => {
+                timers.delete(timer);
+                resolve();
+              }, rule.delayMs ?? 1000);
+              timers.add(timer);
+            });
+          // Default: applied at once, answered late (the dangerous case for a client that gives up and
+          // retries). `before`: held, then applied whether or not the client still waits.
+          if (rule.when === 'before') await wait();
           const upstream = await forward(req, body);
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              timers.delete(timer);
-              resolve();
-            }, rule.delayMs ?? 1000);
-            timers.add(timer);
-          });
+          if (rule.when !== 'before') await wait();
           send(res, upstream.status, upstream.headers, upstream.body);
           return;
         }
@@ -309,13 +332,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
       const upstream = await forward(req, body);
       send(res, upstream.status, upstream.headers, upstream.body);
-    })().catch((error: unknown) => {
-      if (!res.headersSent && !res.destroyed) {
-        sendJson(res, 502, { __type: 'FaultProxyError', message: error instanceof Error ? error.message : String(error) });
-      } else {
-        res.destroy();
-      }
-    });
+    })()
+      .catch((error: unknown) => {
+        if (!res.headersSent && !res.destroyed) {
+          sendJson(res, 502, { __type: 'FaultProxyError', message: error instanceof Error ? error.message : String(error) });
+        } else {
+          res.destroy();
+        }
+      })
+      .finally(done);
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -336,6 +361,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     setFaults,
     resetStats() {
       stats = emptyStats();
+    },
+    settled() {
+      return active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve));
     },
     async stop() {
       for (const timer of timers) clearTimeout(timer);

@@ -132,6 +132,11 @@ function attemptsOf(error: unknown): number {
   return (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
 }
 
+/** The HTTP status DynamoDB answered an SDK error with (none for a time-out or a dropped connection). */
+function statusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+}
+
 /** Whether a failed write may still have been applied (a refusal on the only attempt may not). */
 function mayHaveApplied(error: unknown): boolean {
   if (error instanceof DeadlineExceededError) return false; // says so itself (`inFlight`)
@@ -139,8 +144,20 @@ function mayHaveApplied(error: unknown): boolean {
   if (!(error instanceof ThrottledError || error instanceof DynamoDBError)) return false; // not from the wire
   // A retry may follow an attempt that was applied and answered by a 5xx or a dropped connection.
   if (attemptsOf(error.cause) > 1) return true;
-  const status = (error.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  const status = statusOf(error.cause);
   return !(status !== undefined && status >= 400 && status < 500);
+}
+
+/**
+ * Whether DynamoDB answered every attempt of a failed request. Only then can a read show that it was
+ * not applied: an attempt that timed out or lost its connection may still be on its way to DynamoDB
+ * and apply after the read (seen under load: a create timed out, the read found nothing, the create
+ * landed later). The SDK does not say how earlier attempts ended, so a retried request counts as not
+ * answered.
+ */
+function answered(error: unknown): boolean {
+  const sdkError = (error as { name?: string }).name === 'ConditionalCheckFailedException' ? error : (error as { cause?: unknown }).cause;
+  return attemptsOf(sdkError) <= 1 && statusOf(sdkError) !== undefined;
 }
 
 /**
@@ -169,24 +186,29 @@ export async function settle(unit: WriteUnit, error: unknown, returnValues?: 'AL
   if (isOwn(unit, stored)) return stored;
   // A delete's outcome is the item being gone (its old item, if asked for, is not known then).
   if (context.kind === 'delete' && !stored && returnValues === undefined) return undefined;
-  if (notApplied(unit, stored)) throw cause;
+  if (notApplied(unit, stored, answered(error))) throw cause;
   throw inDoubt(unit, cause);
 }
 
 /**
  * Whether the stored item proves the write was not applied. A create leaves an item; a versioned
  * write leaves its expected version plus one with its own token (or, for a delete, no item), and
- * versions only grow: a stored version at or below that, without this write's token, is another
- * write's. (An item deleted and created again in between would defeat this; nothing else does.)
+ * versions only grow. The version this write expected plus one, without its token, is another
+ * write's: this one can never apply now, even if an attempt is still on its way. Otherwise the item
+ * as it was (no item for a create, a version at or below the expected one) proves it only when
+ * DynamoDB `answered` every attempt. (An item deleted and created again in between would defeat
+ * this; nothing else does.)
  */
-function notApplied(unit: WriteUnit, stored: AttributeMap | undefined): boolean {
+function notApplied(unit: WriteUnit, stored: AttributeMap | undefined, answered: boolean): boolean {
   const kind = unit.context.kind;
   const expected = unit.primary.expectedVersion;
   const field = unit.target.meta.version;
-  if (kind === 'create') return stored === undefined;
+  if (kind === 'create') return stored === undefined && answered;
   if (expected === undefined || !field) return false;
   if (!stored) return kind !== 'delete';
-  return kind === 'delete' || Number(stored[field.stored]?.N) <= expected + 1;
+  const version = Number(stored[field.stored]?.N);
+  if (version === expected + 1) return true;
+  return answered && (kind === 'delete' || version <= expected);
 }
 
 function isOwn(unit: WriteUnit, stored: AttributeMap | undefined): boolean {

@@ -11,7 +11,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { attr, DynamoDBError, DynamORM, DynamORMError, model, ThrottledError, TimeoutError, type DynamORMConfig } from '../../src/index.js';
+import { attr, DynamoDBError, DynamORM, DynamORMError, model, ThrottledError, TimeoutError, WriteInDoubtError, type DynamORMConfig } from '../../src/index.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { endpoint, localCredentials, testDb } from '../support/db.js';
 
@@ -144,14 +144,18 @@ describe('timeouts and dropped connections -> TimeoutError', () => {
     expect(proxy.stats.faults.delay).toBe(1);
   });
 
-  test('a connection dropped before the request arrived', async () => {
+  test('a connection dropped before the request arrived: in doubt (the client cannot tell before from after), and isStored() says not applied', async () => {
     const id = newId();
     proxy.setFaults([{ kind: 'drop', operations: ['PutItem'] }]);
     const error = await rejection(viaProxy().model(Account).create({ id, balance: 3 }));
-    expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toBeInstanceOf(DynamORMError);
-    expect((error as Error & { cause: { code: string } }).cause.code).toBe('ECONNRESET');
+    // A reset connection may have carried the request to DynamoDB, which may apply it after any read
+    // made now: only WriteInDoubtError is true to the caller.
+    expect(error).toBeInstanceOf(WriteInDoubtError);
+    expect((error as WriteInDoubtError).cause).toBeInstanceOf(TimeoutError);
+    expect((error as Error & { cause: { cause: { code: string } } }).cause.cause.code).toBe('ECONNRESET');
+    await proxy.settled();
     expect(await stored(id)).toBeUndefined();
+    await expect((error as WriteInDoubtError).isStored()).resolves.toBe(false);
   });
 
   test('a connection dropped after the write was applied: the write is reported applied, never as failed', async () => {

@@ -103,6 +103,7 @@ describe('under 5% answers dropped after apply, 10% throttles, 5% 500s', () => {
       }
     });
     proxy.setFaults([]);
+    await proxy.settled(); // requests given up on by the client may still land
     const t = tally();
     const batch = await direct.batchGet([{ model: Order, keys: ids.map((id) => ({ id })), consistent: true }]);
     const stored = new Set(batch.items[0].map((o) => o.id));
@@ -148,6 +149,7 @@ describe('under 5% answers dropped after apply, 10% throttles, 5% 500s', () => {
       }),
     );
     proxy.setFaults([]);
+    await proxy.settled(); // requests given up on by the client may still land
     const final = (await direct.model(Order).get({ id: 'counter' }, { consistent: true })) as Order;
     for (const a of attempts) t.record(a.said, final.applied.has(a.id));
     console.log('updates', JSON.stringify(t.counts), `count ${final.count}, distinct applied ${final.applied.size}, attempts ${attempts.length}`);
@@ -183,6 +185,7 @@ describe('under 5% answers dropped after apply, 10% throttles, 5% 500s', () => {
       }
     });
     proxy.setFaults([]);
+    await proxy.settled(); // requests given up on by the client may still land
     const p = tally();
     const d = tally();
     const stored = await direct.batchGet([
@@ -217,6 +220,7 @@ describe('under 5% answers dropped after apply, 10% throttles, 5% 500s', () => {
       }
     });
     proxy.setFaults([]);
+    await proxy.settled(); // requests given up on by the client may still land
     const t = tally();
     const stored = await direct.batchGet([
       { model: Order, keys: pairs.map((i) => ({ id: `ta-${i}` })), consistent: true },
