@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', '.bench-base/', '.node-versions/', 'site/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'bench/results/', '.bench-base/', '.node-versions/', 'site/', 'templates/.build/', 'dist-layer/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,6 +3,7 @@
  * every table with its ratio to the raw SDK, the issue's targets side by side, and the commands that
  * reproduce them.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { SizeRow } from './bundle-size/index.js';
 import { MODES, type ColdResults } from './cold-start/index.js';
@@ -325,4 +326,6 @@ export function renderReport(): string {
 export function writeReport(): void {
   mkdirSync('docs', { recursive: true });
   writeFileSync('docs/performance.md', renderReport());
+  // The SVG charts are drawn from the tables just written (and their image lines put back).
+  execFileSync(process.execPath, ['scripts/charts.mjs'], { stdio: 'inherit' });
 }

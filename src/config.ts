@@ -42,7 +42,7 @@ export interface DynamORMConfig {
   readonly credentials?: DynamoDBClientConfig['credentials'];
   /**
    * Attempts per request, the first included, made by the SDK's own retry (backoff, throttling
-   * aware) in the client DynamORM builds. Default: the SDK's (3, or `AWS_MAX_ATTEMPTS`). Not with `client`.
+   * aware) in the client DynamORM builds. Default: the SDK's (4 for DynamoDB, or `AWS_MAX_ATTEMPTS`). Not with `client`.
    */
   readonly maxAttempts?: number;
   /**
@@ -85,7 +85,11 @@ export interface DynamORMConfig {
    * the cursor of a read stopped at a deadline; other reads never use it.
    */
   readonly cursorSecret?: string;
-  /** Retries of unprocessed batch items and throttled batch calls (exponential backoff, full jitter). */
+  /**
+   * Resends of the items a batch call answers as unprocessed (exponential backoff, full jitter):
+   * `maxAttempts` calls per chunk at most, the first included. A failed call (throttled, 5xx, timed
+   * out) is retried by the SDK alone (`maxAttempts` above, within its retry quota), never again here.
+   */
   readonly batchRetry?: Partial<RetryPolicy>;
   /** How many batch requests run at once (default 4). */
   readonly batchConcurrency?: number;
@@ -100,7 +104,7 @@ export interface DynamORMConfig {
 
 /** Exponential backoff with full jitter: attempt n waits a random time in [0, min(maxDelayMs, baseDelayMs * 2^n)). */
 export interface RetryPolicy {
-  /** Attempts in all, the first included (default 8). */
+  /** Calls per chunk in all, the first included (default 8). */
   readonly maxAttempts: number;
   /** Base delay in ms (default 25). */
   readonly baseDelayMs: number;

@@ -173,10 +173,11 @@ export function rawPaymentService(options: RawPaymentServiceOptions) {
         const p = await getPayment(id);
         if (!p) return fail(404, 'ItemNotFoundError');
         if (p.version !== version) return fail(409, 'VersionConflictError');
+        if (p.status !== 'pending') return fail(409, 'NotPending');
         const audit = auditRecord(event, { ...p, status: 'captured', captured: p.amount }, version + 1, 'update', p.auditHash);
         try {
           await docs.send(new TransactWriteCommand({ TransactItems: [
-            { Update: { TableName: T.payments, Key: { id }, UpdateExpression: 'SET #s = :s, captured = :c, version = :next, updatedAt = :now, auditHash = :h', ConditionExpression: 'version = :v', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'captured', ':c': p.amount, ':v': version, ':next': version + 1, ':now': audit.at, ':h': audit.hash } } },
+            { Update: { TableName: T.payments, Key: { id }, UpdateExpression: 'SET #s = :s, captured = :c, version = :next, updatedAt = :now, auditHash = :h', ConditionExpression: 'version = :v AND #s = :pending', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': 'captured', ':pending': 'pending', ':c': p.amount, ':v': version, ':next': version + 1, ':now': audit.at, ':h': audit.hash } } },
             auditPut(audit),
           ] }));
         } catch (error) {

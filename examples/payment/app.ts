@@ -10,11 +10,11 @@
  * Errors map to HTTP statuses by what they guarantee (docs/guides/errors.md, idempotency guide).
  */
 import { randomUUID } from 'node:crypto';
-import { DynamORM, InvalidCursorError, ItemNotFoundError, TransactionCanceledError, ValidationError, VersionConflictError, add, tables, type Extension } from '../../src/index.js';
-import { audit, auditScopeFromEvent, tracked, withAuditScope } from '../../src/audit/index.js';
-import { encryption, type KeyProvider } from '../../src/encryption/index.js';
+import { ConditionalCheckFailedError, DeadlineExceededError, DynamORM, InvalidCursorError, ItemNotFoundError, ThrottledError, TimeoutError, TransactionCanceledError, ValidationError, VersionConflictError, WriteInDoubtError, add, tables, type Extension } from '../../src/index.js';
+import { AuditConflictError, audit, auditScopeFromEvent, tracked, withAuditScope } from '../../src/audit/index.js';
+import { KeyProviderError, encryption, type KeyProvider } from '../../src/encryption/index.js';
 import { idempotencyHttpStatus, idempotencyStore, idempotentHandler } from '../../src/idempotency/index.js';
-import type { LambdaContext } from '../../src/lambda/index.js';
+import { withDynamORM, type LambdaContext } from '../../src/lambda/index.js';
 import { UniqueConstraintError, uniqueValues } from '../../src/unique/index.js';
 import { Payment, Refund } from './models.js';
 
@@ -28,6 +28,7 @@ export interface ApiEvent<B = Record<string, unknown>> {
 /** What each handler answers. */
 export interface ApiResponse {
   readonly statusCode: number;
+  readonly headers?: Record<string, string>;
   readonly body: Record<string, unknown>;
 }
 
@@ -47,6 +48,14 @@ export function statusOf(error: unknown): ApiResponse {
   if (error instanceof ItemNotFoundError) return { statusCode: 404, body: { error: 'ItemNotFoundError' } };
   if (error instanceof VersionConflictError) return { statusCode: 409, body: { error: 'VersionConflictError' } };
   if (error instanceof InvalidCursorError) return { statusCode: 400, body: { error: 'InvalidCursorError' } };
+  if (error instanceof ConditionalCheckFailedError || error instanceof AuditConflictError) return { statusCode: 409, body: { error: error.name } };
+  // The write may have been applied: the client retries with the same Idempotency-Key (create) or
+  // reads the payment again before retrying (capture, refund).
+  if (error instanceof WriteInDoubtError) return { statusCode: 503, headers: { 'retry-after': '1' }, body: { error: 'WriteInDoubtError' } };
+  // Nothing changed: safe to retry after a moment.
+  if (error instanceof ThrottledError || error instanceof DeadlineExceededError || error instanceof TimeoutError || error instanceof KeyProviderError) {
+    return { statusCode: 503, headers: { 'retry-after': '1' }, body: { error: (error as Error).name } };
+  }
   if (error instanceof TransactionCanceledError) {
     // A transaction names each action's failure: a taken reference says so.
     const unique = error.failures.find((f) => f.error instanceof UniqueConstraintError)?.error as UniqueConstraintError | undefined;
@@ -73,6 +82,10 @@ export function paymentService(options: PaymentServiceOptions) {
       return statusOf(error);
     }
   };
+  /** The same, under the invocation's deadline (create gets it from idempotentHandler). */
+  const respondInTime = withDynamORM(
+    (call: { event: ApiEvent<unknown>; fn: () => Promise<ApiResponse> }, context: LambdaContext) => respond(call.event, context, call.fn),
+  );
 
   type CreateBody = { merchantId: string; reference: string; amount: number; currency: 'EUR' | 'USD' | 'GBP'; cardNumber: string; cvv: string };
   const createIdempotent = idempotentHandler<ApiEvent<CreateBody>, ApiResponse>(
@@ -87,8 +100,10 @@ export function paymentService(options: PaymentServiceOptions) {
       store,
       name: 'createPayment',
       key: (event) => event.headers?.['idempotency-key'],
-      // The card number is part of what must match; the CVV is not (it is never kept anywhere).
-      payload: (event) => ({ ...event.body, cvv: undefined }),
+      // What a retry must repeat. The hash of it is stored unkeyed, so no secret goes in: the card by its
+      // last four digits only (a full card number has few enough unknown digits to be guessed back
+      // from its hash), and never the CVV.
+      payload: (event) => ({ ...event.body, cardNumber: event.body.cardNumber.slice(-4), cvv: undefined }),
     },
   );
 
@@ -104,14 +119,21 @@ export function paymentService(options: PaymentServiceOptions) {
     create: (event: ApiEvent<CreateBody>, context: LambdaContext): Promise<ApiResponse> => respond(event, context, () => createIdempotent(event, context)),
     /** POST /payments/{id}/capture with `{ version }`. */
     capture: (event: ApiEvent<{ id: string; version: number }>, context: LambdaContext) =>
-      respond(event, context, async () => {
+      respondInTime({ event, fn: async () => {
         const p = await payments.get({ id: event.body.id }, { consistent: true, required: true });
-        const updated = await payments.update({ id: event.body.id, version: event.body.version }, { status: 'captured', captured: p.amount });
+        // A stale version is a conflict (the update says so); a current one must still be pending.
+        if (p.version === event.body.version && p.status !== 'pending') return { statusCode: 409, body: { error: 'NotPending' } };
+        // The version and the status both checked by DynamoDB: a payment refunded in between is not captured again.
+        const updated = await payments.update(
+          { id: event.body.id, version: event.body.version },
+          { status: 'captured', captured: p.amount },
+          { condition: (c) => c.where('status', '=', 'pending') },
+        );
         return { statusCode: 200, body: { id: updated.id, status: updated.status, version: updated.version } };
-      }),
+      } }, context),
     /** POST /payments/{id}/refund with `{ amount, version, reason? }`: the payment and the refund in one transaction. */
     refund: (event: ApiEvent<{ id: string; amount: number; version: number; reason?: string }>, context: LambdaContext) =>
-      respond(event, context, async () => {
+      respondInTime({ event, fn: async () => {
         const { id, amount, version, reason } = event.body;
         const p = await payments.get({ id }, { consistent: true, required: true });
         if (p.status !== 'captured' && p.status !== 'refunded') return { statusCode: 409, body: { error: 'NotCaptured' } };
@@ -122,14 +144,13 @@ export function paymentService(options: PaymentServiceOptions) {
           tx.create(Refund, { id: refundId, paymentId: id, amount, ...(reason ? { reason } : {}) });
         });
         return { statusCode: 201, body: { refundId, paymentId: id } };
-      }),
+      } }, context),
     /** GET /merchants/{merchantId}/payments?status=...&cursor=...: one page. */
     list: (event: ApiEvent<{ merchantId: string; status: Payment['status']; cursor?: string }>, context: LambdaContext) =>
-      respond(event, context, async () => {
+      respondInTime({ event, fn: async () => {
         const { merchantId, status, cursor } = event.body;
-        // page(cursor), not resume(cursor): resume() applies to stream(), pages() and all() only.
         const page = await payments.where('merchantId', '=', merchantId).where('status', '=', status).pageSize(25).page(cursor);
         return { statusCode: 200, body: { items: page.items.map((p) => ({ id: p.id, reference: p.reference, amount: p.amount, last4: p.cardNumber.slice(-4) })), cursor: page.cursor } };
-      }),
+      } }, context),
   };
 }

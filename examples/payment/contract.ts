@@ -37,7 +37,7 @@ export interface PaymentStory {
 export interface RunningPayments {
   readonly story: PaymentStory;
   readonly client: DynamoDBClient;
-  invoke(handler: 'create' | 'list', body: Record<string, unknown>, headers?: Record<string, string>): Promise<Answer>;
+  invoke(handler: 'create' | 'capture' | 'list', body: Record<string, unknown>, headers?: Record<string, string>): Promise<Answer>;
   close(): void;
 }
 
@@ -76,6 +76,9 @@ export function paymentContract(impl: PaymentImplementation): void {
       expect(r.listed.body.items).toEqual([{ id: r.id, reference: 'order-1001', amount: 4999, last4: '1111' }]);
       expect(r.chain).toMatchObject({ ok: true, records: 3 }); // create, capture, refund
       expect(lines).toHaveLength(10);
+      // A refunded payment (version 3: created, captured, refunded) is never captured again, even
+      // with its current version.
+      expect(await running.invoke('capture', { id: r.id, version: 3 })).toMatchObject({ statusCode: 409, body: { error: 'NotPending' } });
 
       // The raw tables: one payment, its guard; nowhere the card number or the CVV in clear.
       const stored = [

@@ -167,6 +167,9 @@ export function batcher(db: Executor, options: BatcherOptions = {}): Batcher {
   let urgent = 0;
   let closed = false;
   let lastBatchMs = 0;
+  // The deadline the estimate was measured under, and the last one that halved it (see writeBatch).
+  let measuredUnder: Deadline | undefined;
+  let halvedUnder: Deadline | undefined;
   let unknownKeys = 0;
   const counts = { added: 0, written: 0, notWritten: 0, inDoubt: 0, refused: 0, batches: 0 };
 
@@ -292,6 +295,14 @@ export function batcher(db: Executor, options: BatcherOptions = {}): Batcher {
   const writeBatch = async (entries: readonly Entry[]): Promise<void> => {
     const deadline: Deadline | undefined = entries[0]?.scope?.deadline;
     if (deadline && !timeForAnotherStep(deadline, lastBatchMs)) {
+      // Handing back sends nothing, so the estimate would never be measured again: one slow batch
+      // would keep every later invocation with less time from sending, for the container's life.
+      // Each later invocation (another deadline) that hands back halves it once, so one of them
+      // tries a batch and measures again.
+      if (deadline !== measuredUnder && deadline !== halvedUnder) {
+        halvedUnder = deadline;
+        lastBatchMs /= 2;
+      }
       const cause = new DeadlineExceededError('the batch was not sent: too close to the deadline');
       for (const e of entries) e.settle('notWritten', new BatchItemNotWrittenError(e.write, 'deadline', cause));
       return;
@@ -319,9 +330,13 @@ export function batcher(db: Executor, options: BatcherOptions = {}): Batcher {
     try {
       await batchWrite(watched, requestsOf(entries));
       lastBatchMs = Date.now() - started;
+      measuredUnder = deadline;
       for (const e of entries) e.settle('written');
     } catch (error) {
-      if (mayHaveApplied) lastBatchMs = Date.now() - started;
+      if (mayHaveApplied) {
+        lastBatchMs = Date.now() - started;
+        measuredUnder = deadline;
+      }
       if (error instanceof UnprocessedItemsError || error instanceof DeadlineExceededError) {
         const byValue = new Map<unknown, Entry[]>();
         for (const e of entries) {

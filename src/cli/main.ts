@@ -17,7 +17,7 @@ import { processOutput, type Output } from './output.js';
 import { modelsOf, tableSchemas } from './schema.js';
 
 /** Exit codes. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, blocked: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, blocked: 3, incomplete: 4 } as const;
 
 const HELP = `dynamorm <command> [options]
 
@@ -27,13 +27,17 @@ Commands:
                                              deployment definitions of the models' tables
                                              (F: ${TEMPLATE_FORMATS.join(', ')})
   migrate   --models FILE [--apply] [--allow-delete] [--prefix P] [--endpoint URL] [--region R]
-                                             compare the models with the live tables, show the plan,
-                                             and with --apply run it (one index per step)
+            [--migrations-table T]           compare the models with the live tables, show the plan
+                                             (and the module's pending data migrations), and with
+                                             --apply run it (one index per step, then the data)
   seed      --models FILE FIXTURE...         load YAML/JSON fixtures through the models
+  cost      FILE                             estimate a workload (YAML/JSON: models, rates, item
+                                             sizes, region, billing mode): units and $ per month
   help                                       this text
 
 --models names a module (.js/.mjs, or .ts when tsx is installed) whose exported models are used.
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 changes DynamoDB cannot make in place (nothing applied).`;
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 changes DynamoDB cannot make in place (nothing applied),
+4 a data migration left items that kept changing (run again).`;
 
 class UsageError extends Error {}
 
@@ -50,6 +54,8 @@ export async function main(argv: readonly string[], out: Output = processOutput(
         return await migrate(rest, out);
       case 'seed':
         return await seed(rest, out);
+      case 'cost':
+        return await (await import('./cost.js')).costCommand(rest, out, { loadModels, usage: (message) => new UsageError(message) });
       case undefined:
       case 'help':
       case '--help':
@@ -80,20 +86,17 @@ const common = {
 async function loadModels(file: string | undefined): Promise<AnyModel[]> {
   if (!file) throw new UsageError('--models FILE is required');
   const url = pathToFileURL(resolve(file)).href;
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    // TypeScript that this Node cannot load by itself: through tsx's loader, when it is installed.
-    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  // TypeScript goes through tsx's loader, registered before the first import: Node remembers a
+  // failed import of a URL, so trying plain Node first would make the second attempt fail too.
+  if (/\.[cm]?tsx?$/.test(file)) {
     try {
       const { register } = (await import('tsx/esm/api' as string)) as { register(): void };
       register();
     } catch {
       throw new UsageError(`${file} is TypeScript: install tsx (npm install --save-dev tsx), or point --models at the compiled JavaScript`);
     }
-    module = (await import(url)) as Record<string, unknown>;
   }
+  const module = (await import(url)) as Record<string, unknown>;
   const models = modelsOf(module);
   if (models.length === 0) throw new UsageError(`${file} exports no models (values made with model())`);
   return models;
@@ -124,7 +127,10 @@ async function generateCommand(args: readonly string[], out: Output): Promise<nu
 }
 
 async function migrate(args: readonly string[], out: Output): Promise<number> {
-  const { values } = parseArgs({ args: [...args], options: { ...common, apply: { type: 'boolean' }, 'allow-delete': { type: 'boolean' } } });
+  const { values } = parseArgs({
+    args: [...args],
+    options: { ...common, apply: { type: 'boolean' }, 'allow-delete': { type: 'boolean' }, 'migrations-table': { type: 'string' } },
+  });
   const models = await loadModels(values.models);
   const db = database(values);
   try {
@@ -137,24 +143,35 @@ async function migrate(args: readonly string[], out: Output): Promise<number> {
       kept.push(...plan.kept);
       blocked.push(...plan.blocked);
     }
+    // Data migrations the models module exports (dynamorm/migrations) run after the schema steps.
+    const data = await import('../migrations/cli.js');
+    const migrationsTable = values['migrations-table'];
+    const pending = await data.pendingDataMigrations(db, values.models as string, migrationsTable);
+    const count = steps.length + pending.length;
     const { bold, red, yellow, green, dim } = out.colour;
-    out.line(bold(steps.length === 0 ? 'Plan: nothing to do' : `Plan: ${steps.length} step${steps.length === 1 ? '' : 's'}`));
+    out.line(bold(count === 0 ? 'Plan: nothing to do' : `Plan: ${count} step${count === 1 ? '' : 's'}`));
     steps.forEach((s, i) => out.line(`  ${i + 1}. ${s.kind === 'deleteIndex' ? red(describeStep(s)) : describeStep(s)}`));
+    pending.forEach((p, i) => out.line(`  ${steps.length + i + 1}. ${data.describeDataMigration(p)}`));
     for (const k of kept) out.line(yellow(`  kept: ${k}`));
     for (const b of blocked) out.line(red(`  blocked: ${b}`));
     if (blocked.length > 0) {
       out.error('dynamorm migrate: the models need changes DynamoDB cannot make in place; nothing was applied');
       return EXIT.blocked;
     }
-    if (steps.length === 0) return EXIT.ok;
+    if (count === 0) return EXIT.ok;
     if (!values.apply) {
       out.line(dim('Dry run: pass --apply to run these steps.'));
       return EXIT.ok;
     }
     for (const [i, step] of steps.entries()) {
-      out.line(`${i + 1}/${steps.length} ${describeStep(step)}`);
+      out.line(`${i + 1}/${count} ${describeStep(step)}`);
       await applyStep(db.client, step, (p) => out.progress(`    ${p.status}`, p.done, p.total));
       out.endProgress();
+      out.line(green(`    done`));
+    }
+    for (const [i, p] of pending.entries()) {
+      out.line(`${steps.length + i + 1}/${count} ${data.describeDataMigration(p)}`);
+      if ((await data.applyDataMigration(db, p, out, migrationsTable)) === 'incomplete') return EXIT.incomplete;
       out.line(green(`    done`));
     }
     return EXIT.ok;

@@ -26,11 +26,15 @@ export function modelsOf(module: Readonly<Record<string, unknown>>): AnyModel[] 
   return out;
 }
 
-/** The tables of `models`, in the order they first appear, with `prefix` before each name. */
+/**
+ * The tables of `models`, sorted by name, with `prefix` before each name. Sorted, because a module's
+ * export order depends on the loader (Node sorts a namespace's exports, tsx and vite keep source order),
+ * and generated files must not change with it.
+ */
 export function tableSchemas(models: readonly AnyModel[], prefix = '', options: CreateTableOptions = {}): TableSchema[] {
   const byTable = new Map<string, AnyModel[]>();
   for (const m of models) byTable.set(m.table, [...(byTable.get(m.table) ?? []), m]);
-  return [...byTable].map(([table, list]) => {
+  return [...byTable].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([table, list]) => {
     const name = `${prefix}${table}`;
     return { name, models: list, definition: tableDefinition(name, list, options), ttl: ttlAttribute(list) };
   });

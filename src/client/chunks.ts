@@ -1,7 +1,8 @@
 /**
  * What batch get and batch write share: DynamoDB's limits per request, chunking, bounded
- * concurrency, and retries of what comes back unprocessed (UnprocessedKeys for gets, UnprocessedItems
- * for writes) with exponential backoff and full jitter, stopping cleanly before a deadline.
+ * concurrency, and resends of what comes back unprocessed (UnprocessedKeys for gets, UnprocessedItems
+ * for writes) with exponential backoff and full jitter, stopping cleanly before a deadline. Failed
+ * calls are the SDK's to retry, never this loop's (docs/guides/resilience.md).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeadlineExceededError, timeForAnotherStep, type Deadline } from '../deadline.js';
@@ -9,7 +10,7 @@ import { ThrottledError } from '../errors.js';
 import type { AttributeMap } from '../model/item-codec.js';
 import type { CompiledModel } from '../model/model.js';
 import type { Executor } from './executor.js';
-import { backoffDelay, isRetryable, mapLimit, sleep } from './retry.js';
+import { backoffDelay, isTransient, mapLimit, sleep } from './retry.js';
 
 /** Identity of a key in one table, for deduplication and for matching answers to requests. */
 export function keyId(table: string, meta: CompiledModel, item: AttributeMap): string {
@@ -29,8 +30,12 @@ export function keyOnly(meta: CompiledModel, item: AttributeMap): AttributeMap {
 }
 
 /**
- * Sends chunks of entries, retrying what comes back unprocessed (or the whole call when it failed
- * with a retryable error) until done or out of attempts. Returns the entries still unprocessed.
+ * Sends chunks of entries, resending what DynamoDB answers as unprocessed until done or out of
+ * `batchRetry.maxAttempts` calls. A call that fails is not sent again here: the SDK has already
+ * retried it (throttling, 5xx, time-outs, dropped connections) as far as `maxAttempts` and its retry
+ * quota allow, and a second layer would multiply attempts just when DynamoDB struggles. Its entries
+ * go back to the caller: certainly not written after a throttle, in doubt after anything else.
+ * Returns the entries not done.
  */
 export async function runChunks<E>(
   db: Executor,
@@ -68,13 +73,14 @@ export async function runChunks<E>(
           }
           return [...pending];
         }
-        if (!isRetryable(error)) throw error;
+        if (!isTransient(error)) throw error;
       }
       lastCallMs = Math.max(lastCallMs, Date.now() - started);
       if (pending.length === 0) return [];
-      // Out of attempts: what is left goes back to the caller. After a throttled (refused) call it was
-      // certainly not written; after a time-out, a dropped connection or a 5xx it may have been.
-      if (attempt >= policy.maxAttempts) {
+      // A failed call (already retried by the SDK), or out of attempts: what is left goes back to the
+      // caller. After a throttled (refused) call it was certainly not written; after a time-out, a
+      // dropped connection or a 5xx it may have been.
+      if (failure !== undefined || attempt >= policy.maxAttempts) {
         if (failure === undefined || failure instanceof ThrottledError) return [...pending];
         inDoubt.push(...pending);
         return [];

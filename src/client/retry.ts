@@ -1,6 +1,6 @@
 /**
- * Backoff with full jitter and bounded concurrency, for batch retries. Small enough to write here
- * rather than pull in a dependency.
+ * Backoff with full jitter and bounded concurrency, for resending unprocessed batch items. Small
+ * enough to write here rather than pull in a dependency.
  */
 import type { RetryPolicy } from '../config.js';
 import { DynamoDBError, ThrottledError, TimeoutError } from '../errors.js';
@@ -19,10 +19,11 @@ export function sleep(ms: number): Promise<void> {
 const RETRYABLE_AWS = new Set(['InternalServerError', 'ServiceUnavailable', 'InternalFailure', 'ServiceUnavailableException']);
 
 /**
- * Whether a failed batch call may be sent again as is. Batch puts and deletes are idempotent, and
- * batch gets only read, so throttling, server errors, time-outs and dropped connections are retried.
+ * Whether a failed batch call failed for the service's sake (throttling, a server error, a time-out,
+ * a dropped connection): the failures the SDK retries. The batch loop does not send such a call again
+ * (the SDK did, within its retry quota); it reports the call's entries instead of throwing.
  */
-export function isRetryable(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   if (error instanceof ThrottledError || error instanceof TimeoutError) return true;
   if (error instanceof DynamoDBError) {
     const status = (error.cause as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;

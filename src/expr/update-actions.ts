@@ -70,7 +70,9 @@ const compileIfNotExists: CompileAction = (action, field, target, ph, issues, ou
 
 const compileAdd: CompileAction = (action, field, target, ph, issues, out) => {
   if (!NUMERIC.has(field.spec.kind) && !isSetKind(field)) return fail(issues, field, `add() works on numbers and sets, not on ${field.spec.kind}`);
-  const av = field.codec.encode(action.value, [field.name], issues);
+  // The field's own rules (`.validate()`) are about its value; this is a change to it (a stock of 0
+  // can take add(-1) attempts: a condition guards the result), so only the type is checked.
+  const av = field.codec.encode(action.value, [field.name], issues, false);
   if (av) out.add.push(`${target} ${ph.value(av)}`);
   return av;
 };

@@ -114,7 +114,9 @@ export function compileUpdate(
       });
       continue;
     }
-    const av = templateValue(model, t, values, issues);
+    let av = templateValue(model, t, values, issues);
+    // A sharded index key keeps the item's shard (a function of its key): a changed status moves it within its shard.
+    if (av && t.sharding && extras.place) av = t.sharding.place(av, model, extras.place.key);
     const limit = keyLimitOf(model, t);
     if (av && limit !== undefined) checkKeySize(av, limit, [t.name], issues);
     if (av) set.push(`${ph.name(t.stored)} = ${ph.value(av)}`);

@@ -9,7 +9,7 @@
  * together or not at all. A failure releases the claim (fenced) unless `lockUntilReconciled`.
  */
 import { randomUUID } from 'node:crypto';
-import { currentDeadline } from '../deadline.js';
+import { currentDeadline, DeadlineExceededError } from '../deadline.js';
 import { ConditionalCheckFailedError, TransactionCanceledError, ValidationError, WriteInDoubtError } from '../errors.js';
 import { transaction, type TransactionWriter } from '../write/transaction.js';
 import {
@@ -278,6 +278,10 @@ async function settleCompletion<I, R>(
   const { key, id, owner } = claim;
   let error = failure;
   for (let round = 0; ; round++) {
+    // Cut off at the deadline: no request may start now to read the record or release the claim, and
+    // the transaction may still land. The claim expires at the deadline; a retry with the same key
+    // then gets the stored result, or runs.
+    if (error instanceof DeadlineExceededError) throw new IdempotencyInDoubtError(name, key, error);
     const canceled = error instanceof TransactionCanceledError ? error : undefined;
     if (!canceled && !(error instanceof WriteInDoubtError)) break;
     let record: IdempotencyRecord | undefined;

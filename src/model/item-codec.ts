@@ -148,11 +148,14 @@ export function encodeItem(model: CompiledModel, input: Readonly<Record<string, 
   }
   for (const field of model.templates) {
     const given = Object.hasOwn(input, field.name) ? input[field.name] : undefined;
-    const av = templateValue(model, field, values, issues);
+    let av = templateValue(model, field, values, issues);
     if (!av) continue;
-    if (given !== undefined && given !== av.S) {
+    // A sharded index key read back carries its shard (which a changed shard count may move): compare the template's text.
+    const base = field.sharding && typeof given === 'string' ? field.sharding.baseOf(given) : given;
+    if (given !== undefined && base !== av.S) {
       issues.push({ path: [field.name], rule: 'key-change', message: `does not match its key template ${field.template?.source ?? ''}` });
     }
+    if (field.sharding) av = field.sharding.place(av, model, out);
     out[field.stored] = av;
   }
   if (model.entity) out[model.entity.attribute] = { S: model.entity.value };
@@ -242,7 +245,8 @@ export function decodeItem(model: CompiledModel, stored: AttributeMap): Record<s
     }
     // Fields kept only inside a key template (an existing table, or a projection) are parsed back.
     for (const t of model.templates) {
-      const text = out[t.name];
+      const stored = out[t.name];
+      const text = t.sharding && typeof stored === 'string' ? t.sharding.baseOf(stored) : stored;
       if (typeof text !== 'string' || !t.template) continue;
       const missing = t.template.fields.filter((n) => !Object.hasOwn(out, n));
       if (missing.length === 0) continue;

@@ -7,6 +7,8 @@ import type { Extension } from '../extensions/extension.js';
 import { compileCodec, describe, type Codec } from '../marshal/codec.js';
 import type { AnyAttr, AttrSpec, KeyKind, Shape } from './attributes.js';
 import { parseTemplate, type KeyTemplate } from './key-template.js';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { ReadPlan } from '../read/runner.js';
 
 /** A secondary index declared on a model. */
 export interface IndexDefinition<F extends string = string> {
@@ -20,6 +22,35 @@ export interface IndexDefinition<F extends string = string> {
   readonly type?: 'global' | 'local';
   /** Attributes projected into the index: `all` (default), `keys`, or a list of extra fields. */
   readonly projection?: 'all' | 'keys' | readonly F[];
+  /**
+   * Write-sharded partition key: each item goes to one of `shards` partitions. Declare the index
+   * with `sharded({...})` from `dynamorm/sharding`, which supplies {@link sharding}.
+   */
+  readonly shards?: number;
+  /** @internal How the index is sharded and read (set by `sharded()` from `dynamorm/sharding`). */
+  readonly sharding?: IndexSharding;
+}
+
+/**
+ * A write-sharded index (made by `sharded()` in `dynamorm/sharding`; the core only calls it): the
+ * partition key, a key template, gets a shard suffix on write, and a query reads every shard.
+ */
+export interface IndexSharding {
+  /** Shards written to. */
+  readonly shards: number;
+  /** Shards a query reads (at least `shards`; more while the count changes). */
+  readonly reads: number;
+  /** The stored partition key of an item (encoded in `item`): the template's text `value` plus the shard of its primary key. */
+  place(value: AttributeValue, model: CompiledModel, item: Readonly<Record<string, AttributeValue>>): AttributeValue;
+  /** The template's text of a stored partition key (`undefined` when it carries no shard). */
+  baseOf(stored: string): string | undefined;
+  /**
+   * The plan of a query of `index` (its one input holds the template's text `partition`): an input
+   * per shard read, read together and merged in sort-key order.
+   */
+  query<T>(plan: ReadPlan<T>, index: IndexMeta, partition: AttributeValue, descending: boolean): ReadPlan<T>;
+  /** Why `model()` must refuse the index (its key is no template of its own, ...), if it must. */
+  problem(alias: string, partitionKey: FieldMeta, type: string, indexes: Readonly<Record<string, IndexDefinition>>): string | undefined;
 }
 
 /** The definition passed to {@link model}. */
@@ -60,6 +91,8 @@ export interface FieldMeta {
   readonly key: KeyKind;
   /** Parsed key template, for template fields. */
   readonly template?: KeyTemplate;
+  /** For the partition key template of a sharded index: how its stored values carry a shard. */
+  readonly sharding?: IndexSharding;
 }
 
 /** Compiled metadata of a secondary index. */
@@ -247,6 +280,8 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
       codec: compileCodec(attribute as AnyAttr, spec.key !== 'none' || indexKeys.has(fieldName)),
       key: spec.key,
       ...(template ? { template } : {}),
+      // The partition key template of a sharded index stores a shard suffix (checked with the indexes below).
+      sharding: Object.values(indexes).find((d) => d?.sharding && d.partitionKey === fieldName)?.sharding,
     };
     fields.push(meta);
     byName.set(fieldName, meta);
@@ -267,7 +302,8 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     if (key?.spec.optional) fail(name, `key field ${key.name} cannot be optional`);
   }
 
-  const templates = fields.filter((f) => f.template);
+  // Sharded templates last: their shard comes from the primary key, which may itself be a template.
+  const templates = fields.filter((f) => f.template).sort((a, b) => +!!a.sharding - +!!b.sharding);
   for (const t of templates) {
     for (const component of t.template?.fields ?? []) {
       const c = byName.get(component);
@@ -312,6 +348,8 @@ function compileModel(name: string, definition: ModelDefinition<Shape, {}>, inde
     const projection = Array.isArray(def.projection)
       ? (def.projection as string[]).map((p) => field(p, 'projected field'))
       : ((def.projection as 'all' | 'keys' | undefined) ?? 'all');
+    const problem = def.sharding ? def.sharding.problem(alias, pk, type, indexes) : def.shards !== undefined && 'shards needs sharded() from dynamorm/sharding';
+    if (problem) fail(name, `index ${alias}: ${problem}`);
     return { alias, name: def.name, type, partitionKey: pk, ...(sk ? { sortKey: sk } : {}), projection };
   });
 

@@ -18,6 +18,7 @@ import { encodeKey, type AttributeMap } from '../model/item-codec.js';
 import type { AnyModel, CompiledModel } from '../model/model.js';
 import type { Item, KeyInput } from '../model/types.js';
 import { decodeItems } from './decode.js';
+import { isOwnItem } from './projection.js';
 
 const GET_CHUNK = 100;
 
@@ -93,8 +94,10 @@ export async function batchGet<const R extends readonly BatchGetRequest[]>(db: E
   // Each request's items are decoded as one page of its model (extensions prepare them together).
   for (const [index, own] of perRequest.entries()) {
     const found: AttributeMap[] = [];
+    const meta = (requests[index] as BatchGetRequest).model.compiled;
     for (const { entry, fields } of own) {
-      if (entry.found) found.push(entry.found);
+      // Another model's item under the key (a shared table) is not an item of this model: missing.
+      if (entry.found && isOwnItem(meta, entry.found)) found.push(entry.found);
       else if (!skipped.has(entry)) missing[index]?.push(fields);
     }
     items[index] = await decodeItems(context, db.target((requests[index] as BatchGetRequest).model), found);

@@ -82,6 +82,8 @@ export class Collection<const Ms extends readonly AnyModel[]> {
       this.byEntity.set(meta.entity.value, m);
       const index = options.index === undefined ? undefined : meta.indexes.find((i) => i.alias === options.index);
       if (options.index !== undefined && !index) throw new ModelDefinitionError(`model ${m.name} has no index ${options.index}`);
+      // A collection reads one partition; a sharded index spreads each over several (query the model instead).
+      if (index?.partitionKey.sharding) throw new ModelDefinitionError(`index ${options.index} of model ${m.name} is sharded: a collection reads one partition; query the model`);
       const field = index ? index.partitionKey : meta.partitionKey;
       const keyAttributes = [meta.partitionKey.stored, meta.sortKey?.stored, index?.partitionKey.stored, index?.sortKey?.stored].filter(
         (x): x is string => x !== undefined,

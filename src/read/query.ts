@@ -126,7 +126,10 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
     const fields = this.planFields(context);
     if (forCount || !this.usesGetItem(keyPlan)) {
       const { input } = this.build(keyPlan);
-      return Object.assign(fields, { operation: 'Query' as const, command: QueryCommand, inputs: [input], keyAttributes: keyPlan.keyAttributes, binding: this.binder('Query', input) });
+      const plan = Object.assign(fields, { operation: 'Query' as const, command: QueryCommand, inputs: [input], keyAttributes: keyPlan.keyAttributes, binding: this.binder('Query', input) });
+      // A sharded index: its sharding reads every shard and merges them (dynamorm/sharding).
+      const index = this.meta.indexes.find((i) => i.alias === keyPlan.indexAlias);
+      return index?.partitionKey.sharding ? index.partitionKey.sharding.query(plan, index, keyPlan.partition.value, this.state.order === 'desc') : plan;
     }
     // The whole primary key is known: one GetItem instead of a Query (GetItem has no filter: the
     // entity check happens on decode). A cursor is still bound to the Query, built only if one is

@@ -163,7 +163,7 @@ export abstract class ReadBuilder<M extends AnyModel, F extends ItemField<M>, St
    * `cursor`, the one given to `resume()` (if any) is used.
    */
   async page(cursor?: string): Promise<Page<Projected<M, F>>> {
-    return readPage(this.target.executor, this.readPlan(false), cursor ?? this.state.resumeFrom);
+    return readPage(this.target.executor, this.readPlan(false), cursor === undefined ? this.state.resumeFrom : cursor);
   }
 
   /** Counts matching items over all pages (Select COUNT: items are not transferred). */

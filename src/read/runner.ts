@@ -74,7 +74,14 @@ function keyOf(item: AttributeMap, attributes: readonly string[]): AttributeMap 
  * Pages of one segment from `start` on. When the item limit is reached inside a page, the page is cut
  * and `next` is the key of the last item returned, so resuming reads nothing twice and skips nothing.
  */
-export async function* segmentPages<T>(executor: Executor, plan: ReadPlan<T>, segment: number, start: AttributeMap | undefined, limit = plan.limit): AsyncGenerator<SegmentPage<T>> {
+export async function* segmentPages<T>(
+  executor: Executor,
+  plan: ReadPlan<T>,
+  segment: number,
+  start: AttributeMap | undefined,
+  limit = plan.limit,
+  peek = false,
+): AsyncGenerator<SegmentPage<T>> {
   let startKey = start && Object.keys(start).length > 0 ? start : undefined;
   let remaining = limit ?? Infinity;
   let lastPageMs = 0;
@@ -84,9 +91,11 @@ export async function* segmentPages<T>(executor: Executor, plan: ReadPlan<T>, se
     // Under a deadline, only start a page that should finish in time; otherwise hand back where to resume.
     if (startKey && !timeForAnotherStep(deadline, lastPageMs)) throw new ReadStopped(startKey);
     const started = Date.now();
-    // Without a filter DynamoDB's Limit can follow the item limit; one item more tells whether
-    // anything follows, so a walk never ends on an empty page.
-    const pageLimit = plan.filtered ? plan.pageSize : Math.min(plan.pageSize ?? Infinity, remaining + 1);
+    // Without a filter DynamoDB's Limit can follow the item limit. A page handed out with a cursor
+    // (`peek`) asks for one item more, to tell whether anything follows: a cursor then never leads
+    // to an empty page. A walk that stops at the limit needs no such item (it can cost a read unit:
+    // docs/decisions.md, "Read cost").
+    const pageLimit = plan.filtered ? plan.pageSize : Math.min(plan.pageSize ?? Infinity, peek ? remaining + 1 : remaining);
     const input: Record<string, unknown> = Object.assign({}, base); // not a spread: keys are added below
     if (startKey) input.ExclusiveStartKey = startKey;
     if (pageLimit !== undefined && pageLimit !== Infinity) input.Limit = pageLimit;
@@ -194,7 +203,7 @@ export async function readPage<T>(executor: Executor, plan: ReadPlan<T>, cursor?
     const items: T[] = [];
     let next: AttributeMap | undefined;
     try {
-      for await (const page of segmentPages(executor, plan, 0, start)) {
+      for await (const page of segmentPages(executor, plan, 0, start, plan.limit, true)) {
         items.push(...page.items);
         next = page.next;
         if (plan.limit === undefined) break;

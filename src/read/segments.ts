@@ -86,7 +86,7 @@ async function page<T>(executor: Executor, plan: ReadPlan<T>, cursor: string | u
       if (start === null) return { items: [], next: null };
       if (!reading.has(s)) return { items: [], next: start };
       try {
-        for await (const page of segmentPages(executor, plan, s, start, perSegment)) return { items: page.items, next: page.next ?? null };
+        for await (const page of segmentPages(executor, plan, s, start, perSegment, true)) return { items: page.items, next: page.next ?? null };
       } catch (error) {
         // Out of time before this segment's page: it keeps its place.
         if (error instanceof ReadStopped) return { items: [], next: error.next };

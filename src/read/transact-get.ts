@@ -14,6 +14,7 @@ import type { Item } from '../model/types.js';
 import { MAX_TRANSACTION_ACTIONS } from '../write/transact.js';
 import { decodeOne } from './decode.js';
 import { getItemInput } from './get.js';
+import { isOwnItem } from './projection.js';
 
 /** One item to read in `db.transactGet([...])`. */
 export interface TransactGetRequest<M extends AnyModel = AnyModel> {
@@ -59,7 +60,9 @@ export async function transactGet<const R extends readonly TransactGetRequest[]>
       input: { TransactItems: items },
       context,
     });
-    return (await Promise.all(requests.map((r, i) => decodeOne(context, db.target(r.model), output.Responses?.[i]?.Item)))) as TransactGetResult<R>;
+    // Another model's item under a key (a shared table) is not an item of this model: undefined.
+    const own = (r: TransactGetRequest, raw: AttributeMap | undefined) => (raw && isOwnItem(r.model.compiled, raw) ? raw : undefined);
+    return (await Promise.all(requests.map((r, i) => decodeOne(context, db.target(r.model), own(r, output.Responses?.[i]?.Item))))) as TransactGetResult<R>;
   } catch (error) {
     if (error instanceof DynamoDBError && error.awsCode === 'TransactionCanceledException') {
       const reasons = requests.map((r, index) => {

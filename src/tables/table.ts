@@ -120,6 +120,7 @@ export function tableDefinition(tableName: string, models: readonly AnyModel[], 
   const provisioned = checkThroughput(options);
   const gsis = new Map<string, GlobalSecondaryIndex>();
   const lsis = new Map<string, LocalSecondaryIndex>();
+  const shardCounts = new Map<string, string>();
   for (const m of models) {
     for (const index of m.compiled.indexes) {
       define(index.partitionKey, m.name);
@@ -136,6 +137,11 @@ export function tableDefinition(tableName: string, models: readonly AnyModel[], 
       if (existing && JSON.stringify([existing.KeySchema, existing.Projection]) !== JSON.stringify([definition.KeySchema, definition.Projection])) {
         throw new ModelDefinitionError(`index ${index.name} is declared with different keys or projection by two models`);
       }
+      // Shards are no part of DynamoDB's schema, but models sharing an index must spread (and read) it alike.
+      const sharding = index.partitionKey.sharding;
+      const shards = `${sharding?.shards ?? 1}/${sharding?.reads ?? 1}`;
+      if ((shardCounts.get(index.name) ?? shards) !== shards) throw new ModelDefinitionError(`index ${index.name} is declared with different shard counts by two models`);
+      shardCounts.set(index.name, shards);
       if (index.type === 'local') lsis.set(index.name, definition);
       else gsis.set(index.name, provisioned ? { ...definition, ProvisionedThroughput: throughput } : definition);
     }

@@ -46,19 +46,24 @@ type Tag = Item<typeof Tag>;
 const BATCH_OPS = ['BatchWriteItem', 'BatchGetItem'];
 
 let proxy: FaultProxy;
-// DynamoDB requests as DynamORM sent them (after its own retries, before the proxy).
+// DynamoDB requests as DynamORM sent them (its calls, before the SDK's retries and the proxy).
 const sent: DynamORMRequest[] = [];
 // Straight to DynamoDB Local: the judge of what was really written.
 const direct = testDb();
 const raw = new DynamoDBClient({ endpoint: endpoint(), region: 'us-east-1', credentials: localCredentials });
 let db: ReturnType<typeof testDb>;
 
-/** A DynamORM behind the proxy, with no SDK retries (so DynamORM's batch retry does all the work). */
+/**
+ * A DynamORM behind the proxy. `maxAttempts` serves both layers, each on its own failures: the SDK
+ * retries a failed call (throttled, 5xx, dropped) that many times, and DynamORM resends what comes
+ * back unprocessed in that many calls.
+ */
 const behindProxy = (maxAttempts: number, concurrency = 4) =>
   testDb({
     endpoint: proxy.endpoint,
-    maxAttempts: 1,
+    maxAttempts,
     tablePrefix: direct.config.tablePrefix,
+    requestTimeoutMs: 10_000,
     batchRetry: { maxAttempts, baseDelayMs: 1, maxDelayMs: 20 },
     batchConcurrency: concurrency,
     middleware: [recordRequests(sent)],

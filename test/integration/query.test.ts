@@ -93,6 +93,9 @@ const requests: DynamORMRequest[] = [];
 const ops = () => requests.map((r) => r.operation);
 const db = testDb({
   cursorSecret: 'query-tests-cursor-secret-0123456789',
+  // Seeding fresh tables can take DynamoDB Local over the default 2 s on a loaded machine, and
+  // DynamORM no longer resends a batch call the SDK gave up on (docs/guides/resilience.md).
+  requestTimeoutMs: 10_000,
   middleware: [recordRequests(requests)],
 });
 const orders = db.model(Order);
@@ -583,13 +586,30 @@ describe('results across pages', () => {
     expect(() => orders.where('customerId', '=', 'c1').pageSize(-1)).toThrow(ValidationError);
   });
 
-  test('without a filter, DynamoDB Limit is the number of items still wanted, plus one to see if more follow', async () => {
+  test('without a filter, DynamoDB Limit is the number of items still wanted; page() asks for one more to see if more follow', async () => {
     const readings = db.model(Reading);
     const got = await readings.where('sensor', '=', 's1').pageSize(4).limit(10).all();
     expect(got.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(requests.map((r) => r.input.Limit)).toEqual([4, 4, 3]);
+    // A walk that stops at the limit reads no item past it.
+    expect(requests.map((r) => r.input.Limit)).toEqual([4, 4, 2]);
     requests.length = 0;
     expect((await readings.where('sensor', '=', 's1').where('seq', '>=', 15).order('desc').limit(3).all()).map((r) => r.seq)).toEqual([19, 18, 17]);
+    expect(requests.map((r) => r.input.Limit)).toEqual([3]);
+    requests.length = 0;
+    expect((await readings.where('sensor', '=', 's1').first())?.seq).toBe(0);
+    expect(requests.map((r) => r.input.Limit)).toEqual([1]);
+    // page() hands out a cursor: one item more tells whether anything follows.
+    requests.length = 0;
+    const more = await readings.where('sensor', '=', 's1').where('seq', '>=', 15).order('desc').limit(3).page();
+    expect(more.items.map((r) => r.seq)).toEqual([19, 18, 17]);
+    expect(more.cursor).toBeDefined();
+    expect(requests.map((r) => r.input.Limit)).toEqual([4]);
+    requests.length = 0;
+    const end = await readings.where('sensor', '=', 's1').where('seq', '>=', 17).order('desc').limit(3).page();
+    expect(end.items.map((r) => r.seq)).toEqual([19, 18, 17]);
+    // Exactly three items: with Limit 3 DynamoDB would answer with a LastEvaluatedKey (its Limit
+    // reached), and a cursor would lead to an empty page. With 4, the end is known: no cursor.
+    expect(end.cursor).toBeUndefined();
     expect(requests.map((r) => r.input.Limit)).toEqual([4]);
   });
 

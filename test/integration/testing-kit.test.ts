@@ -47,7 +47,17 @@ describe('createTestDB', () => {
     const other = await createTestDB({ models: [Payment] });
     expect(other.tablePrefix).not.toBe(t.tablePrefix);
     expect(other.endpoint).toBe(endpoint());
-    const names = async () => (await t.db.client.send(new ListTablesCommand({}))).TableNames ?? [];
+    // Every page: other test files' tables share this DynamoDB Local (ListTables answers 100 at a time).
+    const names = async () => {
+      const all: string[] = [];
+      let start: string | undefined;
+      do {
+        const page = await t.db.client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+        all.push(...(page.TableNames ?? []));
+        start = page.LastEvaluatedTableName;
+      } while (start);
+      return all;
+    };
     expect(await names()).toEqual(expect.arrayContaining([`${t.tablePrefix}kit-payments`, `${t.tablePrefix}kit-shop`, `${other.tablePrefix}kit-payments`]));
     await other.db.model(Payment).create({ id: 'x', customerId: 'c', amount: 1, paidAt: new Date(), tags: new Set() });
     await other.destroy();

@@ -36,6 +36,12 @@ assert.equal(typeof (await import('dynamorm/unique')).uniqueValues, 'function');
 assert.equal(typeof require('dynamorm/unique').findByUnique, 'function');
 assert.equal(typeof (await import('dynamorm/ephemeral')).ephemeral, 'function');
 assert.equal(typeof require('dynamorm/ephemeral').ephemeral, 'function');
+assert.equal(typeof (await import('dynamorm/migrations')).defineMigration, 'function');
+assert.equal(typeof require('dynamorm/migrations').runMigration, 'function');
+assert.equal(typeof (await import('dynamorm/cost')).costPlugin, 'function');
+assert.equal(typeof require('dynamorm/cost').estimateWrite, 'function');
+assert.equal(typeof (await import('dynamorm/sharding')).sharded, 'function');
+assert.equal(typeof require('dynamorm/sharding').sharded, 'function');
 // One copy of each module per format: the lambda entry's deadlines reach the core's requests.
 assert.equal(require('dynamorm/lambda').DeadlineExceededError, cjs.DeadlineExceededError);
 assert.equal((await import('dynamorm/lambda')).DeadlineExceededError, esm.DeadlineExceededError);

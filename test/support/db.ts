@@ -13,9 +13,14 @@ export const endpoint = (): string => inject('dynamodbEndpoint');
 /** Local credentials: DynamoDB Local keeps one database per access key and region. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-/** Settings for the test DynamoDB with a table prefix unique to the caller; `config` wins. */
+/**
+ * Settings for the test DynamoDB with a table prefix unique to the caller; `config` wins. Requests
+ * get 10 s instead of the default 2 s: with two test files at once on two cores, DynamoDB Local
+ * sometimes takes longer than 2 s (a first write to a fresh table), and a write that times out is
+ * in doubt. Tests of time-outs set their own.
+ */
 function testConfig(config: DynamORMConfig): DynamORMConfig {
-  return { endpoint: endpoint(), region: 'us-east-1', credentials: localCredentials, tablePrefix: `t${randomUUID().slice(0, 8)}-`, ...config };
+  return { endpoint: endpoint(), region: 'us-east-1', credentials: localCredentials, tablePrefix: `t${randomUUID().slice(0, 8)}-`, requestTimeoutMs: 10_000, ...config };
 }
 
 /** A DynamORM on the test DynamoDB with a table prefix unique to the caller. */

@@ -332,6 +332,15 @@ describe('compileUpdate', () => {
     expect(rule({ amount: add(1.5) })).toBe('cents');
     expect(rule({ scores: add(['x']) })).toBe('type');
   });
+  test("add() is a change: the field's own rules (about its value) do not apply to the amount, its type does", () => {
+    const Stock = model('Stock', {
+      table: 'stock',
+      attributes: { sku: attr.string().partitionKey(), units: attr.integer().validate((n) => n >= 0, 'non-negative') },
+    });
+    expect(update(Stock, { units: add(-1) }).text).toBe('ADD #n0 :v0');
+    expect(validationError(() => update(Stock, { units: -1 })).rule).toBe('non-negative');
+    expect(validationError(() => update(Stock, { units: add(1.5) })).rule).not.toBe('non-negative');
+  });
   test('null, wrong types and failed rules are rejected', () => {
     expect(validationError(() => update(Order, { note: null })).rule).toBe('type');
     expect(validationError(() => update(Order, { amount: Number.NaN })).rule).toBe('finite');

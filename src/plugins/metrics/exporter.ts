@@ -19,4 +19,9 @@ export interface MetricsExporter {
   observe(observation: RequestObservation): void;
   /** Publishes what is pending (batching exporters); the plugin's `flush()` calls it. */
   flush?(): void | Promise<void>;
+  /**
+   * Takes the latest value of a figure that stands for the whole process (the cost plugin's monthly
+   * projection), published once per flush with the plugin's fixed dimensions only. Optional.
+   */
+  gauge?(name: string, value: number): void;
 }

@@ -88,6 +88,13 @@ export class PendingMetrics {
     }
   }
 
+  /** Keeps `value` as the latest of a gauge, in the group of the fixed dimensions alone. */
+  gauge(name: string, value: number): void {
+    const metric = this.group(Object.assign({}, this.fixed)).metrics.get(name);
+    if (metric) metric.values[0] = value;
+    else this.add(this.group(Object.assign({}, this.fixed)), name, value, false);
+  }
+
   /** The groups gathered so far, emptied. */
   take(): MetricGroup[] {
     const groups: MetricGroup[] = [];
@@ -128,5 +135,9 @@ export function batchingExporter(label: string, maxPendingValues: number | undef
       if (pending.size >= limit) flush();
     },
     flush,
+    gauge(name, value) {
+      if (!pending) throw new ConfigurationError(`the ${label} exporter is not attached to a metrics plugin`);
+      pending.gauge(name, value);
+    },
   };
 }

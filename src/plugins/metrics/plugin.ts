@@ -51,6 +51,11 @@ export interface MetricsPlugin extends Plugin {
    * before the container can freeze. Composes with `withDynamORM`: `withDynamORM(m.flushing(handler))`.
    */
   flushing<A extends unknown[], R>(handler: (...args: A) => Promise<R>): (...args: A) => Promise<R>;
+  /**
+   * Hands the latest value of a process-wide figure (the cost plugin's projection) to the exporters
+   * that take gauges (EMF, Powertools; not Prometheus), published at the next flush.
+   */
+  gauge(name: string, value: number): void;
 }
 
 /** Middleware of the metrics plugins, to find a database's plugin (derived databases share it). */
@@ -116,6 +121,9 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
       seen = new WeakSet();
     },
     flush,
+    gauge(metric, value) {
+      for (const exporter of exporters) if (exporter.gauge) safely(() => exporter.gauge?.(metric, value), onError);
+    },
     flushing(handler) {
       return async (...args) => {
         try {
@@ -128,6 +136,15 @@ export function metricsPlugin(options: MetricsOptions = {}): MetricsPlugin {
   };
   installed.set(middleware, plugin);
   return plugin;
+}
+
+/** The metrics plugin installed on `db`, if any (for plugins that publish through it, as the cost plugin). */
+export function metricsPluginOf(db: { readonly plugins: PluginHost['plugins'] }): MetricsPlugin | undefined {
+  for (const [, middleware] of db.plugins) {
+    const plugin = installed.get(middleware);
+    if (plugin) return plugin;
+  }
+  return undefined;
 }
 
 /**

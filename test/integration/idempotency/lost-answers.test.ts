@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { attr, model, type DynamORMRequest } from '../../../src/index.js';
-import { idempotencyStore, makeIdempotent } from '../../../src/idempotency/index.js';
+import { IdempotencyInDoubtError, idempotencyHttpStatus, idempotencyStore, makeIdempotent } from '../../../src/idempotency/index.js';
+import { Deadline, withDeadline } from '../../../src/deadline.js';
 import { endpoint, recordRequests, testDb } from '../../support/db.js';
 import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 
@@ -73,4 +74,18 @@ test('a claim whose answer was lost after it applied is still this attempt’s c
   expect(await pay({ key: 'c1' })).toEqual({ id: 'c1' });
   expect(runs()).toBe(1);
   expect((await pay.record('c1'))?.status).toBe('COMPLETED');
+});
+
+test('a completion cut off at the deadline is in doubt; the claim is kept until the deadline, and a retry then gets the stored result', async () => {
+  const { pay, runs } = operation('deadline');
+  // The transaction is held past the deadline, then applied: the abort at the deadline cannot know.
+  proxy.setFaults([{ kind: 'delay', when: 'before', delayMs: 1500, operations: ['TransactWriteItems'], count: 1 }]);
+  const deadline = new Deadline(Date.now() + 700, { abortAt: Date.now() + 800 });
+  const error = await withDeadline(deadline, () => pay({ key: 'd1' })).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(IdempotencyInDoubtError);
+  expect(idempotencyHttpStatus(error)).toBe(503);
+  await proxy.settled();
+  expect(await setup.model(Payment).get({ id: 'd1' })).toMatchObject({ amount: 100 });
+  expect(await pay({ key: 'd1' })).toEqual({ id: 'd1' });
+  expect(runs()).toBe(1);
 });

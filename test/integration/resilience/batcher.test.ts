@@ -92,8 +92,9 @@ describe('under 20% throttling and 5% 5xx', () => {
   test('a 5,000-write job: nothing lost, nothing doubled, faults and retries visible', { timeout: 240_000 }, async () => {
     const observed = metricsPlugin();
     const sent: DynamORMRequest[] = [];
-    // The SDK's own retries (its default attempts) under DynamORM's batch retries.
-    const db = behindProxy({ plugins: [observed], middleware: [recordRequests(sent)], batchRetry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 200 } });
+    // Failed calls are the SDK's to retry (10 attempts: a call fails all of them with odds of 1 in
+    // a million), unprocessed writes DynamORM's batch loop's.
+    const db = behindProxy({ plugins: [observed], middleware: [recordRequests(sent)], maxAttempts: 10, batchRetry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 200 } });
     // First rule that draws a hit applies: 0.20 throttle, then 0.8 × (0.03125 + 0.96875 × 0.0323) ≈ 0.05 5xx.
     proxy.setFaults([
       { kind: 'throttle', rate: 0.2, operations: ['BatchWriteItem'] },
@@ -195,6 +196,34 @@ describe('under a deadline', () => {
   });
 });
 
+describe('a slow batch in one invocation', () => {
+  test('does not keep later invocations from sending for ever: each one that hands back halves the estimate once', { timeout: 60_000 }, async () => {
+    const db = behindProxy({ maxAttempts: 1 });
+    await db.model(Entry).get({ id: 'slow-warm-up' });
+    const writes = batcher(db, { maxSize: 25, maxWait: 20, parallelism: 1 });
+    const invoke = (ms: number, items: Entry[]) =>
+      withDeadline(Date.now() + ms, async () => {
+        const settled = Promise.allSettled(items.map((item) => writes.add(Entry, item)));
+        await writes.flush();
+        return (await settled).filter((o) => o.status === 'fulfilled').length;
+      });
+    try {
+      // One batch answered 1 s late: the estimate is now about 1 s.
+      proxy.setFaults([{ kind: 'delay', delayMs: 1000, operations: ['BatchWriteItem'] }]);
+      expect(await invoke(5000, entries('slow-a-', 25))).toBe(25);
+      proxy.setFaults([]);
+      // 1.2 s left is less than 1.5 times the estimate: handed back, and the estimate halves once.
+      expect(await invoke(1200, entries('slow-b-', 25))).toBe(0);
+      // The next invocation tries, and is written.
+      expect(await invoke(1200, entries('slow-c-', 25))).toBe(25);
+      expect(await rawCount('slow-c-')).toBe(25);
+    } finally {
+      await writes.close();
+      db.destroy();
+    }
+  });
+});
+
 describe('with the circuit breaker', () => {
   test('batches refused by an open circuit are handed back (never sent); the batch that met the 5xx is in doubt', async () => {
     let clock = 0;
@@ -205,10 +234,11 @@ describe('with the circuit breaker', () => {
       proxy.setFaults([{ kind: 'serverError', operations: ['BatchWriteItem'] }]);
       const items = entries('breaker-', 100);
       const outcomes = await Promise.allSettled(items.map((item) => writes.add(Entry, item)));
-      // The first batch met two 5xx (the circuit opened) and then the open circuit: it may have been applied.
-      expect(outcomes.slice(0, 25).every((o) => o.status === 'rejected' && o.reason instanceof BatchItemInDoubtError)).toBe(true);
-      // The next three were refused before sending.
-      const refused = outcomes.slice(25).map((o) => (o as PromiseRejectedResult).reason as BatchItemNotWrittenError);
+      // The first two batches each met a 5xx (one request each: DynamORM does not resend a failed
+      // call, and the SDK makes one attempt here), so they may have been applied; the circuit opened.
+      expect(outcomes.slice(0, 50).every((o) => o.status === 'rejected' && o.reason instanceof BatchItemInDoubtError)).toBe(true);
+      // The next two were refused before sending.
+      const refused = outcomes.slice(50).map((o) => (o as PromiseRejectedResult).reason as BatchItemNotWrittenError);
       expect(refused.every((e) => e instanceof BatchItemNotWrittenError && e.reason === 'refused' && e.cause instanceof CircuitOpenError)).toBe(true);
       expect(proxy.stats.requests).toBe(2);
       expect(await rawCount('breaker-')).toBe(0);
@@ -216,7 +246,7 @@ describe('with the circuit breaker', () => {
       // Recovered: the writes handed back (and the ones in doubt) are added again; all 100 are there.
       proxy.setFaults([]);
       clock += 60_000;
-      await Promise.all([...refused.map((e) => e.write), ...items.slice(0, 25).map((item) => ({ model: Entry, item }))].map((w) => writes.add(Entry, (w as { item: Entry }).item)));
+      await Promise.all([...refused.map((e) => e.write), ...items.slice(0, 50).map((item) => ({ model: Entry, item }))].map((w) => writes.add(Entry, (w as { item: Entry }).item)));
       expect(breaker.state({ table: direct.tableName(Entry) })).toBe('closed');
       expect(await rawCount('breaker-')).toBe(100);
     } finally {
