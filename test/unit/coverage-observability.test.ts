@@ -71,6 +71,11 @@ afterEach(async () => {
   answers = {};
 });
 
+/** Waits until the proxy has received `n` requests (a loaded machine may take a while to deliver them). */
+async function receivedBy(p: FaultProxy, n: number): Promise<void> {
+  while (p.stats.requests < n) await new Promise((r) => setTimeout(r, 2));
+}
+
 async function proxy(options: Omit<Parameters<typeof startFaultProxy>[0], 'target'> = {}): Promise<FaultProxy> {
   const p = await startFaultProxy({ target, ...options });
   proxies.push(p);
@@ -182,15 +187,17 @@ describe('fault proxy', () => {
   test('delay (default): forwarded at once, answered late; delay before: forwarded only after the wait', async () => {
     const p = await proxy({ faults: [{ kind: 'delay', delayMs: 150 }] });
     const started = Date.now();
-    const pending = call(p.endpoint, 'GetItem', {});
-    await new Promise((r) => setTimeout(r, 60));
-    expect(received.map((r) => r.operation)).toEqual(['GetItem']); // already applied, not yet answered
+    let answered = false;
+    const pending = call(p.endpoint, 'GetItem', {}).then((reply) => ((answered = true), reply));
+    while (received.length === 0) await new Promise((r) => setTimeout(r, 2));
+    expect(received.map((r) => r.operation)).toEqual(['GetItem']); // already applied...
+    expect(answered).toBe(false); // ...not yet answered
     const reply = await pending;
     expect(reply.status).toBe(200);
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
 
     received.length = 0;
-    p.setFaults([{ kind: 'delay', delayMs: 150, when: 'before' }]);
+    p.setFaults([{ kind: 'delay', delayMs: 500, when: 'before' }]);
     const held = call(p.endpoint, 'GetItem', {});
     await new Promise((r) => setTimeout(r, 60));
     expect(received).toEqual([]); // still held
@@ -204,7 +211,7 @@ describe('fault proxy', () => {
     await p.settled();
     let answered = false;
     const pending = call(p.endpoint, 'PutItem', {}).then(() => (answered = true));
-    await new Promise((r) => setTimeout(r, 30));
+    await receivedBy(p, 1);
     await p.settled();
     expect(received).toHaveLength(1);
     await pending;
@@ -215,7 +222,7 @@ describe('fault proxy', () => {
     const p = await proxy({ faults: [{ kind: 'delay', delayMs: 40, when: 'before', count: 1 }, { kind: 'delay', delayMs: 120, when: 'before' }] });
     const first = call(p.endpoint, 'PutItem', {});
     const second = call(p.endpoint, 'PutItem', {});
-    await new Promise((r) => setTimeout(r, 10));
+    await receivedBy(p, 2);
     await p.settled();
     expect(received).toHaveLength(2);
     await Promise.all([first, second]);
@@ -234,7 +241,7 @@ describe('fault proxy', () => {
     const req = httpRequest({ hostname: url.hostname, port: url.port, method: 'POST', path: '/', agent: false, headers: { 'x-amz-target': 'DynamoDB_20120810.PutItem' } });
     req.on('error', () => undefined);
     req.end('{}');
-    await new Promise((r) => setTimeout(r, 30));
+    await receivedBy(p, 1);
     req.destroy();
     await p.settled();
     expect(received.map((r) => r.operation)).toEqual(['PutItem']);
