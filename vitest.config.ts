@@ -15,10 +15,11 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       reportOnFailure: true,
       // A floor against regressions, a little under the last measured figures (README, "Coverage").
-      thresholds: { lines: 95, statements: 93, functions: 95, branches: 87 },
+      thresholds: { lines: 96, statements: 95, functions: 96, branches: 90 },
     },
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
+      // Property tests run hundreds of cases; under coverage on a loaded machine some take over 5 s.
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
       {
         test: {
           name: 'types',
