@@ -49,6 +49,8 @@ export interface QueryPlan {
   readonly keyAttributes: readonly string[];
   /** Stored names of the queried table's or index's own key attributes (filters may not use them). */
   readonly ownKeyAttributes: readonly string[];
+  /** The queried index's sharding (dynamorm/sharding), when its partition key is sharded. */
+  readonly sharding: FieldMeta['sharding'];
 }
 
 /** A sort key condition without its attribute name. */
@@ -301,6 +303,7 @@ export function planQuery(model: CompiledModel, conditions: readonly KeyConditio
     sort: a.sort && c.sortKey ? { attribute: c.sortKey.stored, ...a.sort } : undefined,
     keyAttributes: c.keyAttributes,
     ownKeyAttributes: c.ownKeyAttributes,
+    sharding: c.partitionKey.sharding,
   };
 }
 

@@ -128,8 +128,9 @@ export class QueryBuilder<M extends AnyModel, F extends ItemField<M> = ItemField
       const { input } = this.build(keyPlan);
       const plan = Object.assign(fields, { operation: 'Query' as const, command: QueryCommand, inputs: [input], keyAttributes: keyPlan.keyAttributes, binding: this.binder('Query', input) });
       // A sharded index: its sharding reads every shard and merges them (dynamorm/sharding).
-      const index = this.meta.indexes.find((i) => i.alias === keyPlan.indexAlias);
-      return index?.partitionKey.sharding ? index.partitionKey.sharding.query(plan, index, keyPlan.partition.value, this.state.order === 'desc') : plan;
+      if (!keyPlan.sharding) return plan;
+      const index = this.meta.indexes.find((i) => i.alias === keyPlan.indexAlias) as (typeof this.meta.indexes)[number];
+      return keyPlan.sharding.query(plan, index, keyPlan.partition.value, this.state.order === 'desc');
     }
     // The whole primary key is known: one GetItem instead of a Query (GetItem has no filter: the
     // entity check happens on decode). A cursor is still bound to the Query, built only if one is
